@@ -1,0 +1,19 @@
+"""The Celery app. Publish work is routed per platform (`publish.<slug>`) so one slow
+platform never starves the others; everything else runs on `default`."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
+
+app = Celery("mollkom_social")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Imported for its side effect: the worker bootstep that records worker heartbeats.
+from publishing import worker_heartbeat  # noqa: E402
+
+app.steps["worker"].add(worker_heartbeat.HeartbeatStep)
