@@ -1,0 +1,21 @@
+"""Accounts on the sandbox platforms, for running the service with no real credentials."""
+
+from __future__ import annotations
+
+from accounts.models import SocialAccount, Store
+from accounts.services import social_account_connect
+from publishing.sandbox.x import sandbox_token, sandbox_user_id
+
+
+def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
+    """Connect one sandbox account per platform the sandbox serves."""
+    username = f"store_{store.pk.hex[:8]}"
+    return [
+        social_account_connect(
+            store=store,
+            platform="x",
+            platform_account_id=sandbox_user_id(username),
+            handle=username,
+            access_token=sandbox_token(username),
+        )
+    ]
