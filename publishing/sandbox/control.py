@@ -1,0 +1,95 @@
+"""The control API under ``/_sandbox/``: not a platform, a remote for tests and ``make run`` users.
+
+It lets an end-to-end test (which only sees the sandbox over HTTP) inject faults, read what the
+service sent, and inspect or reset the platforms' state. Tests that run the server in a thread
+can use :class:`~publishing.sandbox.core.SandboxState` directly instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from publishing.sandbox.core import CONTROL_ROUTES as routes
+from publishing.sandbox.core import Fault, Request, Response, SandboxState, load_modules
+
+_OK = {"ok": True}
+
+
+def _error(status: int, message: str) -> Response:
+    return Response.json(status, {"ok": False, "error": message})
+
+
+def _platform_arg(request: Request) -> tuple[str | None, Response | None]:
+    """The optional ``platform`` query argument, or an error response if it names no platform."""
+    platform = request.arg("platform")
+    if platform is not None and platform not in load_modules():
+        return None, _error(400, f"unknown platform {platform!r}")
+    return platform, None
+
+
+@routes.add("GET", r"/health", name="health")
+def health(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    return Response.json(200, {"ok": True, "platforms": sorted(load_modules())})
+
+
+@routes.add("GET", r"/faults", name="faults_list")
+def faults_list(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    return Response.json(200, [fault.to_json() for fault in state.faults()])
+
+
+@routes.add("POST", r"/faults", name="faults_add")
+def faults_add(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    try:
+        fault = Fault.from_json(request.json_body, load_modules())
+    except ValueError as exc:
+        return _error(400, str(exc))
+    state.add_fault(fault)
+    return Response.json(200, _OK)
+
+
+@routes.add("DELETE", r"/faults", name="faults_clear")
+def faults_clear(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    state.clear_faults()
+    return Response.json(200, _OK)
+
+
+@routes.add("GET", r"/requests", name="requests_list")
+def requests_list(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    platform, error = _platform_arg(request)
+    return error or Response.json(200, state.requests(platform))
+
+
+@routes.add("DELETE", r"/requests", name="requests_clear")
+def requests_clear(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    state.clear_requests()
+    return Response.json(200, _OK)
+
+
+@routes.add("GET", r"/posts", name="posts_list")
+def posts_list(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    platform, error = _platform_arg(request)
+    if error is not None:
+        return error
+    slugs = [platform] if platform else sorted(load_modules())
+    posts: list[dict[str, Any]] = []
+    for slug in slugs:
+        posts.extend({"platform": slug, **post} for post in state.posts(slug))
+    return Response.json(200, posts)
+
+
+@routes.add("POST", r"/latency", name="latency_set")
+def latency_set(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    # Same knob as SANDBOX_LATENCY_MS, adjustable while a benchmark runs.
+    body = request.json_body
+    ms = body.get("ms") if isinstance(body, dict) else None
+    if not isinstance(ms, int | float) or isinstance(ms, bool) or ms < 0:
+        return _error(400, 'body must be {"ms": <number >= 0>}')
+    state.latency_ms = float(ms)
+    return Response.json(200, _OK)
+
+
+@routes.add("POST", r"/reset", name="reset")
+def reset(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    state.reset()
+    return Response.json(200, _OK)
