@@ -1,0 +1,157 @@
+"""The one interface every platform client implements, and the errors they raise.
+
+Clients are pure: plain dataclasses in and out, no model imports, all HTTP through
+:mod:`publishing.platforms.http`. The pipeline decides what to do with an error from
+its type alone, so every client maps its platform's error bodies onto these classes.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+class PlatformError(Exception):
+    """A platform refused or failed a call. ``message`` is fit to show a merchant."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "platform_error",
+        status_code: int | None = None,
+        platform_message: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status_code = status_code
+        # The platform's own words, kept for support staff and the attempt log.
+        self.platform_message = platform_message or message
+
+
+class RetryableError(PlatformError):
+    """Nothing was created; the same call may succeed later (5xx, 429, refused connection)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class PermanentError(PlatformError):
+    """The platform rejected the content or the request; retrying will not help."""
+
+
+class AuthError(PlatformError):
+    """The token was refused: the account must be refreshed or reconnected."""
+
+
+class OutcomeUnknownError(PlatformError):
+    """A create call may or may not have taken effect (timeout, dropped connection)."""
+
+
+# --- Data in and out ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_token: str
+    account_id: str = ""
+    handle: str = ""
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    type: str  # "image" | "video"
+    url: str
+
+
+@dataclass(frozen=True)
+class Content:
+    text: str = ""
+    media: tuple[MediaItem, ...] = ()
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    code: str
+    message: str
+    field: str = "content"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    platform_post_id: str
+    url: str
+
+
+@dataclass
+class Checkpoint:
+    """Intermediate ids a multi-step publish has already obtained (saved on the target).
+
+    ``save`` is called by the client after each step so a retry resumes instead of
+    repeating a step that created something on the platform.
+    """
+
+    data: dict[str, Any] = field(default_factory=dict)
+    save: Callable[[dict[str, Any]], None] = lambda data: None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        # A copy, so a caller that keeps mutating its list cannot change what was saved.
+        self.data[key] = copy.deepcopy(value)
+        self.save(copy.deepcopy(self.data))
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    platform_post_id: str
+    text: str
+    created_at: str = ""
+
+
+# --- The interface --------------------------------------------------------------------
+
+
+class PlatformClient(ABC):
+    """One social platform. Subclasses set ``slug`` and implement the methods."""
+
+    slug: ClassVar[str]
+    display_name: ClassVar[str]
+
+    @abstractmethod
+    def validate(self, content: Content) -> list[RuleViolation]:
+        """The platform's rules for this content, checked before anything is written."""
+
+    @abstractmethod
+    def publish(
+        self,
+        credentials: Credentials,
+        content: Content,
+        checkpoint: Checkpoint,
+        *,
+        before_create: Callable[[], None],
+    ) -> PublishResult:
+        """Publish, resuming from ``checkpoint``.
+
+        ``before_create`` is called right before the one call that creates the public
+        post, so the caller can record that the outcome is unknown from then on.
+        """
+
+    @abstractmethod
+    def find_published(
+        self, credentials: Credentials, content: Content, *, since_epoch: float
+    ) -> PublishResult | None:
+        """Look for a post this content created since ``since_epoch`` (reconciliation)."""
+
+    @abstractmethod
+    def delete(self, credentials: Credentials, platform_post_id: str) -> None:
+        """Delete a published post. Raises PermanentError where the platform cannot."""

@@ -1,0 +1,33 @@
+"""Slug → client. A plain dict: six first-party platforms need no plugin system."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+
+from publishing.media import fetch_media
+from publishing.platforms.base import PlatformClient
+from publishing.platforms.http import Http, Recorder
+from publishing.platforms.x import XClient
+
+
+def _x(http: Http) -> PlatformClient:
+    return XClient(
+        api_base=settings.X_API_BASE_URL,
+        web_base=settings.X_WEB_BASE_URL,
+        http=http,
+        fetch_media=fetch_media,
+    )
+
+
+CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {"x": _x}
+
+
+def available_platforms() -> list[str]:
+    return list(CLIENTS)
+
+
+def get_client(slug: str, *, recorder: Recorder | None = None) -> PlatformClient:
+    http = Http(timeout=settings.PLATFORM_HTTP_TIMEOUT, recorder=recorder)
+    return CLIENTS[slug](http)

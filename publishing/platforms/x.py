@@ -1,0 +1,271 @@
+"""X (Twitter) API v2: text posts with up to four images.
+
+Images go up through `POST /2/media/upload`, then `POST /2/tweets` creates the post.
+Uploaded media ids are checkpoints, so a retry reuses them instead of uploading again.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from publishing.media import FetchedMedia, MediaFetchError
+from publishing.platforms.base import (
+    AuthError,
+    Checkpoint,
+    Content,
+    Credentials,
+    OutcomeUnknownError,
+    PermanentError,
+    PlatformClient,
+    PublishResult,
+    RetryableError,
+    RuleViolation,
+)
+from publishing.platforms.http import Http
+from publishing.platforms.x_text import X_MAX_WEIGHTED_LENGTH, x_weighted_length
+
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+MediaFetcher = Callable[..., FetchedMedia]
+
+_URL_RE = re.compile(r"https?://\S+")
+
+
+def post_text(content: Content) -> str:
+    """The text X receives: the link, when not already in the text, goes on its own line."""
+    text = content.text
+    if content.link and content.link not in text:
+        text = f"{text}\n{content.link}" if text else content.link
+    return text
+
+
+def _problem_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict):
+        if body.get("detail") or body.get("title"):
+            return str(body.get("detail") or body.get("title"))
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message") or errors[0].get("detail") or "")
+    return response.text[:300]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.isdigit():
+        return max(1.0, int(reset) - time.time())
+    after = response.headers.get("Retry-After")
+    return float(after) if after and after.isdigit() else None
+
+
+def raise_for_response(response: requests.Response, *, creates: bool = False) -> None:
+    """Map X's answer onto the shared error types; return quietly on success."""
+    status = response.status_code
+    if status < 400:
+        return
+    said = _problem_message(response)
+    kwargs: dict[str, Any] = {"status_code": status, "platform_message": said}
+    if status == 401:
+        raise AuthError(
+            "X no longer accepts this account's token; reconnect the X account.",
+            code="auth_revoked",
+            **kwargs,
+        )
+    if status == 402 or "credits" in said.lower():
+        raise PermanentError(
+            "X refused the post because the app has no API credits left.",
+            code="no_api_credits",
+            **kwargs,
+        )
+    if status == 403 and "duplicate" in said.lower():
+        raise PermanentError(
+            "X rejects a post identical to one this account published recently; change the text.",
+            code="duplicate_content",
+            **kwargs,
+        )
+    if status == 403:
+        raise PermanentError(f"X did not allow this post: {said}", code="forbidden", **kwargs)
+    if status == 429:
+        if "usage" in said.lower() and "cap" in said.lower():
+            raise PermanentError(
+                "X's usage cap for this app is reached; posting resumes when it resets.",
+                code="usage_capped",
+                **kwargs,
+            )
+        raise RetryableError(
+            "X's rate limit was reached; the post will be sent when it resets.",
+            code="rate_limited",
+            retry_after=_retry_after(response),
+            **kwargs,
+        )
+    if status >= 500:
+        if creates:
+            # X may have created the post before failing to answer: check, don't repost.
+            raise OutcomeUnknownError(
+                "X failed while creating the post; checking whether it was published.",
+                code="outcome_unknown",
+                **kwargs,
+            )
+        raise RetryableError("X is having trouble; will try again.", code="platform_down", **kwargs)
+    raise PermanentError(f"X rejected the post: {said}", code="rejected", **kwargs)
+
+
+class XClient(PlatformClient):
+    slug = "x"
+    display_name = "X"
+
+    def __init__(
+        self, *, api_base: str, web_base: str, http: Http, fetch_media: MediaFetcher
+    ) -> None:
+        self.api_base = api_base
+        self.web_base = web_base
+        self.http = http
+        self.fetch_media = fetch_media
+
+    # -- rules ---------------------------------------------------------------------
+
+    def validate(self, content: Content) -> list[RuleViolation]:
+        problems: list[RuleViolation] = []
+        images = [m for m in content.media if m.type == "image"]
+        videos = [m for m in content.media if m.type == "video"]
+        text = post_text(content)
+        if not text.strip() and not content.media:
+            problems.append(
+                RuleViolation(
+                    "text_required", "X needs text or at least one image.", "content.text"
+                )
+            )
+        length = x_weighted_length(text).weighted_length
+        if length > X_MAX_WEIGHTED_LENGTH:
+            problems.append(
+                RuleViolation(
+                    "text_too_long",
+                    f"X counts this text (with the link) as {length} characters; "
+                    f"the limit is {X_MAX_WEIGHTED_LENGTH}.",
+                    "content.text",
+                )
+            )
+        if videos:
+            problems.append(
+                RuleViolation(
+                    "unsupported_media", "Video posts to X are not supported yet.", "content.media"
+                )
+            )
+        if len(images) > MAX_IMAGES:
+            problems.append(
+                RuleViolation(
+                    "too_many_images",
+                    f"X takes at most {MAX_IMAGES} images in a post; this post has {len(images)}.",
+                    "content.media",
+                )
+            )
+        return problems
+
+    # -- publish -------------------------------------------------------------------
+
+    def publish(
+        self,
+        credentials: Credentials,
+        content: Content,
+        checkpoint: Checkpoint,
+        *,
+        before_create: Callable[[], None],
+    ) -> PublishResult:
+        media_ids = self._upload_images(credentials, content, checkpoint)
+        body: dict[str, object] = {"text": post_text(content)}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        before_create()
+        response = self.http.request(
+            "POST",
+            f"{self.api_base}/2/tweets",
+            creates=True,
+            json=body,
+            headers=self._auth(credentials),
+        )
+        raise_for_response(response, creates=True)
+        post_id = str(response.json()["data"]["id"])
+        return PublishResult(platform_post_id=post_id, url=self._post_url(credentials, post_id))
+
+    def _upload_images(
+        self, credentials: Credentials, content: Content, checkpoint: Checkpoint
+    ) -> list[str]:
+        media_ids: list[str] = list(checkpoint.get("media_ids", []))
+        images = [m for m in content.media if m.type == "image"]
+        for image in images[len(media_ids) :]:
+            try:
+                fetched = self.fetch_media(
+                    image.url, max_bytes=MAX_IMAGE_BYTES, allowed_types=IMAGE_TYPES
+                )
+            except MediaFetchError as exc:
+                error = RetryableError if exc.retryable else PermanentError
+                raise error(f"Image {image.url}: {exc}", code="media_unavailable") from exc
+            response = self.http.request(
+                "POST",
+                f"{self.api_base}/2/media/upload",
+                headers=self._auth(credentials),
+                data={"media_category": "tweet_image"},
+                files={"media": ("image", fetched.data, fetched.content_type)},
+            )
+            raise_for_response(response)
+            media_ids.append(str(response.json()["data"]["id"]))
+            checkpoint.set("media_ids", media_ids)
+        return media_ids
+
+    def _post_url(self, credentials: Credentials, post_id: str) -> str:
+        username = credentials.handle or self._username(credentials)
+        return f"{self.web_base}/{username}/status/{post_id}"
+
+    def _username(self, credentials: Credentials) -> str:
+        response = self.http.request(
+            "GET", f"{self.api_base}/2/users/me", headers=self._auth(credentials)
+        )
+        raise_for_response(response)
+        return str(response.json()["data"]["username"])
+
+    # -- reconcile and delete ------------------------------------------------------
+
+    def find_published(
+        self, credentials: Credentials, content: Content, *, since_epoch: float
+    ) -> PublishResult | None:
+        # X rewrites links as t.co URLs, so texts are compared with every URL masked.
+        wanted = _URL_RE.sub("<url>", post_text(content)).strip()
+        start = datetime.fromtimestamp(since_epoch - 60, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = self.http.request(
+            "GET",
+            f"{self.api_base}/2/users/{credentials.account_id}/tweets",
+            headers=self._auth(credentials),
+            params={"max_results": 20, "start_time": start, "tweet.fields": "created_at"},
+        )
+        raise_for_response(response)
+        for item in response.json().get("data", []):
+            # X returns text with &, < and > as HTML entities.
+            text = html.unescape(str(item.get("text", "")))
+            if _URL_RE.sub("<url>", text).strip() == wanted:
+                post_id = str(item["id"])
+                return PublishResult(post_id, self._post_url(credentials, post_id))
+        return None
+
+    def delete(self, credentials: Credentials, platform_post_id: str) -> None:
+        response = self.http.request(
+            "DELETE",
+            f"{self.api_base}/2/tweets/{platform_post_id}",
+            headers=self._auth(credentials),
+        )
+        raise_for_response(response)
+
+    @staticmethod
+    def _auth(credentials: Credentials) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials.access_token}"}
