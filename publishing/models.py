@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from accounts.models import Platform, SocialAccount, Store
+
+
+class TargetStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PostStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PROCESSING = "processing", "Processing"
+    PUBLISHED = "published", "Published"
+    PARTIALLY_PUBLISHED = "partially_published", "Partially published"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Post(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="posts")
+    text = models.TextField(blank=True)
+    media = models.JSONField(default=list, blank=True)
+    link = models.CharField(max_length=2048, blank=True)
+    schedule_at = models.DateTimeField(null=True, blank=True)
+    # Derived from the targets (publishing.status.post_status) in the same transaction
+    # as every target change; stored so staff and the API can filter on it.
+    status = models.CharField(max_length=24, choices=PostStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status})"
+
+
+class PostTarget(models.Model):
+    """One platform of a post: its own status, checkpoints and outcome."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="targets")
+    status = models.CharField(max_length=16, choices=TargetStatus.choices)
+    # When the dispatcher may hand it to a worker: the schedule time, or a retry's time.
+    due_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    # Intermediate ids (uploaded media, containers) so a retry resumes, never restarts.
+    checkpoint = models.JSONField(default=dict, blank=True)
+    # Set right before the call that creates the public post: from then on a lost
+    # answer means "unconfirmed", never a blind retry.
+    create_started_at = models.DateTimeField(null=True, blank=True)
+    platform_post_id = models.CharField(max_length=128, blank=True)
+    url = models.CharField(max_length=2048, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "platform"], name="one_target_per_platform")
+        ]
+        indexes = [
+            # The dispatcher's scans: due scheduled/queued targets and expired leases.
+            models.Index(
+                fields=["due_at"],
+                name="target_due_idx",
+                condition=models.Q(status__in=["scheduled", "queued"]),
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="target_lease_idx",
+                condition=models.Q(status="processing"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} → {self.platform} ({self.status})"
+
+
+class PublishAttempt(models.Model):
+    """One external call made for a target: what, how it went, how long it took."""
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempts")
+    method = models.CharField(max_length=8)
+    url = models.CharField(max_length=2048)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} → {self.status_code}"
+
+
+class IdempotencyKey(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "key"], name="one_idempotency_key_per_store")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ServiceHeartbeat(models.Model):
+    """When a worker or beat was last seen alive (shown by /healthz and the dashboard)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

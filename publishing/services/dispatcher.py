@@ -1,0 +1,151 @@
+"""The periodic dispatcher: hands due work to the workers.
+
+One beat entry runs it every DISPATCH_INTERVAL_SECONDS. Each pass claims rows with
+`SELECT … FOR UPDATE SKIP LOCKED` in batches, so several dispatchers (or a slow one and
+a cancel) never take the same row, and its cost follows what is due, not what exists.
+After beat was down, everything that fell due meanwhile goes out on the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from publishing.models import PostTarget, TargetStatus
+from publishing.services.posts import post_sync_status
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCHES_PER_TICK = 20
+
+
+@dataclass
+class DispatchReport:
+    scheduled: int = 0
+    requeued: int = 0
+    recovered: int = 0
+    unconfirmed: int = 0
+    reconciling: int = 0
+
+
+def _claim_batches(
+    queryset: QuerySet[PostTarget],
+    apply: Callable[[list[PostTarget]], None],
+) -> int:
+    total = 0
+    for _ in range(MAX_BATCHES_PER_TICK):
+        with transaction.atomic():
+            batch = list(
+                queryset.select_for_update(skip_locked=True)
+                .order_by("due_at", "pk")
+                .only("pk", "post_id", "platform", "create_started_at")[
+                    : settings.DISPATCH_BATCH_SIZE
+                ]
+            )
+            if not batch:
+                break
+            apply(batch)
+            # Post rows are locked last and in a fixed order (see post_sync_status).
+            for post_id in sorted({t.post_id for t in batch}):
+                post_sync_status(post_id=post_id)
+        total += len(batch)
+        if len(batch) < settings.DISPATCH_BATCH_SIZE:
+            break
+    return total
+
+
+def _send_on_commit(targets: list[PostTarget]) -> None:
+    from publishing.tasks import enqueue_target  # tasks import services
+
+    sends = [(t.pk, t.platform) for t in targets]
+
+    def send() -> None:
+        for pk, platform in sends:
+            enqueue_target(pk, platform)
+
+    transaction.on_commit(send)
+
+
+def _reconcile_on_commit(targets: list[PostTarget]) -> None:
+    from publishing.tasks import reconcile_target_task
+
+    ids = [t.pk for t in targets]
+    # Not due again until the reconciler had its chance.
+    PostTarget.objects.filter(pk__in=ids).update(
+        due_at=timezone.now() + timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    )
+
+    def send() -> None:
+        for pk in ids:
+            reconcile_target_task.delay(pk)
+
+    transaction.on_commit(send)
+
+
+def dispatch_due() -> DispatchReport:
+    now = timezone.now()
+    report = DispatchReport()
+
+    def queue(batch: list[PostTarget]) -> None:
+        PostTarget.objects.filter(pk__in=[t.pk for t in batch]).update(
+            status=TargetStatus.QUEUED, enqueued_at=now, updated_at=now
+        )
+        _send_on_commit(batch)
+
+    def resend(batch: list[PostTarget]) -> None:
+        PostTarget.objects.filter(pk__in=[t.pk for t in batch]).update(enqueued_at=now)
+        _send_on_commit(batch)
+
+    # 1. Scheduled posts that fell due.
+    report.scheduled = _claim_batches(
+        PostTarget.objects.filter(status=TargetStatus.SCHEDULED, due_at__lte=now), queue
+    )
+    # 2. Queued targets never sent (a retry fell due) or whose message may be lost.
+    stale = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    report.requeued = _claim_batches(
+        PostTarget.objects.filter(status=TargetStatus.QUEUED, due_at__lte=now).filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
+        ),
+        resend,
+    )
+    # 3. Expired leases: the worker died. Before the create call it is safe to resume
+    #    from the checkpoint; after it, the outcome is unknown.
+    expired = PostTarget.objects.filter(status=TargetStatus.PROCESSING, lease_expires_at__lt=now)
+
+    def recover(batch: list[PostTarget]) -> None:
+        resumable = [t for t in batch if t.create_started_at is None]
+        unknown = [t for t in batch if t.create_started_at is not None]
+        PostTarget.objects.filter(pk__in=[t.pk for t in resumable]).update(
+            status=TargetStatus.QUEUED,
+            due_at=now,
+            enqueued_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        _send_on_commit(resumable)
+        PostTarget.objects.filter(pk__in=[t.pk for t in unknown]).update(
+            status=TargetStatus.UNCONFIRMED,
+            due_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            error_code="outcome_unknown",
+            error_message="The worker stopped during the create call; checking the platform.",
+        )
+        report.unconfirmed += len(unknown)
+
+    report.recovered = _claim_batches(expired, recover)
+    # 4. Unconfirmed targets due for a look at the platform.
+    report.reconciling = _claim_batches(
+        PostTarget.objects.filter(status=TargetStatus.UNCONFIRMED, due_at__lte=now),
+        _reconcile_on_commit,
+    )
+    if any(vars(report).values()):
+        logger.info("dispatched", extra=vars(report))
+    return report

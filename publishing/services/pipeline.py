@@ -1,0 +1,261 @@
+"""Publishing one target: claim, call the platform, record the outcome.
+
+The rules (DESIGN.md, "State and the rules that keep it true"):
+- claim with a conditional UPDATE before any call; zero rows means someone else has it;
+- every later write is fenced by the attempt number the claim took, so a worker whose
+  lease expired and was taken over cannot overwrite the new owner's outcome;
+- retry automatically only errors that cannot have created a post; a create call whose
+  answer was lost makes the target `unconfirmed`, to be settled by reconciliation.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import SocialAccount
+from accounts.services import social_account_mark_needs_reconnect
+from publishing.models import PostTarget, PublishAttempt, TargetStatus
+from publishing.platforms.base import (
+    AuthError,
+    Checkpoint,
+    Credentials,
+    OutcomeUnknownError,
+    PermanentError,
+    PublishResult,
+    RetryableError,
+)
+from publishing.platforms.http import CallRecord
+from publishing.platforms.registry import get_client
+from publishing.services.posts import content_from_post, post_sync_status
+
+logger = logging.getLogger(__name__)
+
+
+def _recorder(target_id: int) -> Any:
+    def record(call: CallRecord) -> None:
+        PublishAttempt.objects.create(
+            target_id=target_id,
+            method=call.method,
+            url=call.url[:2048],
+            status_code=call.status_code,
+            error=call.error,
+            duration_ms=call.duration_ms,
+        )
+
+    return record
+
+
+def _credentials(account: SocialAccount) -> Credentials:
+    return Credentials(
+        access_token=account.access_token,
+        account_id=account.platform_account_id,
+        handle=account.handle,
+    )
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Exponential backoff with jitter, never sooner than the platform asked."""
+    backoff = settings.PUBLISH_RETRY_BASE_SECONDS * (2 ** max(0, attempt - 1))
+    backoff = min(backoff, 3600.0) * random.uniform(0.8, 1.2)
+    return max(backoff, retry_after or 0.0)
+
+
+def target_claim(*, target_id: int) -> int | None:
+    """Move a due, queued target to `processing`; the attempt number, or None if taken."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = PostTarget.objects.filter(
+            pk=target_id, status=TargetStatus.QUEUED, due_at__lte=now
+        ).update(
+            status=TargetStatus.PROCESSING,
+            lease_expires_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
+            attempt_count=F("attempt_count") + 1,
+            enqueued_at=None,
+            updated_at=now,
+        )
+        if not claimed:
+            return None
+        target = PostTarget.objects.only("post_id", "attempt_count").get(pk=target_id)
+        post_sync_status(post_id=target.post_id)
+    return target.attempt_count
+
+
+def _finish(target_id: int, attempt: int, **fields: Any) -> bool:
+    """Write the outcome if this attempt still owns the target."""
+    with transaction.atomic():
+        updated = PostTarget.objects.filter(
+            pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
+        ).update(lease_expires_at=None, updated_at=timezone.now(), **fields)
+        if updated:
+            post_id = PostTarget.objects.values_list("post_id", flat=True).get(pk=target_id)
+            post_sync_status(post_id=post_id)
+    if not updated:
+        logger.warning("target lost its lease before finishing", extra={"target": target_id})
+    return bool(updated)
+
+
+def _published(target_id: int, attempt: int, result: PublishResult) -> None:
+    _finish(
+        target_id,
+        attempt,
+        status=TargetStatus.PUBLISHED,
+        platform_post_id=result.platform_post_id,
+        url=result.url,
+        published_at=timezone.now(),
+        error_code="",
+        error_message="",
+        due_at=None,
+    )
+
+
+def _failed(target_id: int, attempt: int, code: str, message: str) -> None:
+    _finish(
+        target_id,
+        attempt,
+        status=TargetStatus.FAILED,
+        error_code=code,
+        error_message=message,
+        due_at=None,
+    )
+
+
+def _retry_or_fail(target_id: int, attempt: int, error: RetryableError) -> None:
+    if attempt >= settings.PUBLISH_MAX_ATTEMPTS:
+        _failed(target_id, attempt, error.code, f"{error.message} (gave up after {attempt} tries)")
+        return
+    due = timezone.now() + timedelta(seconds=retry_delay(attempt, error.retry_after))
+    # Back to `queued`: the dispatcher sends it again when due (the database, not a
+    # long countdown in the broker, holds the retry).
+    _finish(
+        target_id,
+        attempt,
+        status=TargetStatus.QUEUED,
+        due_at=due,
+        enqueued_at=None,
+        error_code=error.code,
+        error_message=error.message,
+    )
+
+
+def _unconfirmed(target_id: int, attempt: int, message: str) -> None:
+    _finish(
+        target_id,
+        attempt,
+        status=TargetStatus.UNCONFIRMED,
+        error_code="outcome_unknown",
+        error_message=message,
+        due_at=timezone.now() + timedelta(seconds=settings.RECONCILE_DELAY_SECONDS),
+    )
+
+
+def target_publish(*, target_id: int) -> None:
+    """Claim the target and publish it to its platform, resuming from its checkpoint."""
+    attempt = target_claim(target_id=target_id)
+    if attempt is None:
+        return
+    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+    account = target.account
+    if account.status != SocialAccount.Status.CONNECTED:
+        _failed(
+            target_id,
+            attempt,
+            "account_needs_reconnect",
+            f"The store's {target.platform} account must be reconnected.",
+        )
+        return
+
+    def save_checkpoint(data: dict[str, Any]) -> None:
+        PostTarget.objects.filter(
+            pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
+        ).update(checkpoint=data)
+
+    def before_create() -> None:
+        PostTarget.objects.filter(
+            pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
+        ).update(create_started_at=timezone.now())
+
+    client = get_client(target.platform, recorder=_recorder(target_id))
+    try:
+        result = client.publish(
+            _credentials(account),
+            content_from_post(target.post),
+            Checkpoint(data=dict(target.checkpoint), save=save_checkpoint),
+            before_create=before_create,
+        )
+    except RetryableError as exc:
+        _retry_or_fail(target_id, attempt, exc)
+    except AuthError as exc:
+        social_account_mark_needs_reconnect(account_id=account.pk, reason=exc.message)
+        _failed(target_id, attempt, exc.code, exc.message)
+    except OutcomeUnknownError as exc:
+        _unconfirmed(target_id, attempt, exc.message)
+    except PermanentError as exc:
+        _failed(target_id, attempt, exc.code, exc.message)
+    except Exception:
+        logger.exception("unexpected error publishing", extra={"target": target_id})
+        started = PostTarget.objects.filter(pk=target_id, create_started_at__isnull=False)
+        if started.exists():
+            _unconfirmed(target_id, attempt, "An internal error interrupted the publish.")
+        else:
+            _retry_or_fail(
+                target_id,
+                attempt,
+                RetryableError("An internal error interrupted the publish.", code="internal"),
+            )
+    else:
+        _published(target_id, attempt, result)
+
+
+def target_reconcile(*, target_id: int) -> None:
+    """Settle an `unconfirmed` target: published if the platform has the post, otherwise
+    back to `queued` so it is sent again (never a blind re-post: we looked first)."""
+    now = timezone.now()
+    # Push the next look forward, so a crash here is retried later. Two reconcilers of
+    # one target are harmless: the lookup only reads, and the outcome is written once.
+    claimed = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED).update(
+        due_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+    )
+    if not claimed:
+        return
+    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+    since = (target.create_started_at or target.updated_at).timestamp()
+    client = get_client(target.platform, recorder=_recorder(target_id))
+    try:
+        found = client.find_published(
+            _credentials(target.account), content_from_post(target.post), since_epoch=since
+        )
+    except (RetryableError, OutcomeUnknownError, AuthError, PermanentError) as exc:
+        logger.warning(
+            "reconciliation failed; will try again", extra={"target": target_id, "error": exc.code}
+        )
+        return
+    with transaction.atomic():
+        base = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED)
+        if found is not None:
+            base.update(
+                status=TargetStatus.PUBLISHED,
+                platform_post_id=found.platform_post_id,
+                url=found.url,
+                published_at=now,
+                error_code="",
+                error_message="",
+                due_at=None,
+            )
+        else:
+            base.update(
+                status=TargetStatus.QUEUED,
+                due_at=now,
+                enqueued_at=None,
+                create_started_at=None,
+                error_code="not_found_on_platform",
+                error_message="The platform has no such post; sending it again.",
+            )
+        post_sync_status(post_id=target.post_id)

@@ -1,0 +1,160 @@
+"""Creating, cancelling and reading back posts (the API's writes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import SocialAccount, Store
+from accounts.selectors import connected_accounts
+from mollkom_social.api.errors import ApiError
+from publishing.models import Post, PostTarget, TargetStatus
+from publishing.platforms.base import Content, MediaItem
+from publishing.platforms.registry import available_platforms, get_client
+from publishing.status import post_status
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    platforms: list[str]
+    content: Content
+    schedule_at: datetime | None
+
+
+def content_from_post(post: Post) -> Content:
+    return Content(
+        text=post.text,
+        media=tuple(MediaItem(type=m["type"], url=m["url"]) for m in post.media),
+        link=post.link,
+    )
+
+
+def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str, SocialAccount]:
+    """Every platform's rules and the store's connections, before anything is written.
+
+    Raises ApiError(400) listing every problem on every platform at once.
+    """
+    problems: dict[str, list[dict[str, str]]] = {}
+    accounts = connected_accounts(store=store)
+    for platform in request.platforms:
+        found: list[dict[str, str]] = []
+        account = accounts.get(platform)
+        if platform not in available_platforms():
+            found.append(
+                {
+                    "code": "platform_unavailable",
+                    "field": "platforms",
+                    "message": f"Publishing to {platform} is not available yet.",
+                }
+            )
+        elif account is None:
+            found.append(
+                {
+                    "code": "account_not_connected",
+                    "field": "platforms",
+                    "message": f"The store has no connected {platform} account.",
+                }
+            )
+        elif account.status != SocialAccount.Status.CONNECTED:
+            found.append(
+                {
+                    "code": "account_needs_reconnect",
+                    "field": "platforms",
+                    "message": f"The store's {platform} account must be reconnected.",
+                }
+            )
+        if platform in available_platforms():
+            for violation in get_client(platform).validate(request.content):
+                found.append(
+                    {"code": violation.code, "field": violation.field, "message": violation.message}
+                )
+        if found:
+            problems[platform] = found
+    if problems:
+        raise ApiError(
+            "platform_rules",
+            "The post does not meet the rules of: " + ", ".join(sorted(problems)) + ".",
+            details={"platforms": problems},
+        )
+    return accounts
+
+
+def post_create(
+    *, store: Store, request: PublishRequest, accounts: dict[str, SocialAccount]
+) -> Post:
+    """Write the post and one target per platform. Immediate targets are sent to the
+    workers after commit; scheduled ones wait for the dispatcher."""
+    from publishing.tasks import publish_post_task  # tasks import services
+
+    now = timezone.now()
+    scheduled = request.schedule_at is not None
+    status = TargetStatus.SCHEDULED if scheduled else TargetStatus.QUEUED
+    with transaction.atomic():
+        post = Post.objects.create(
+            store=store,
+            text=request.content.text,
+            media=[{"type": m.type, "url": m.url} for m in request.content.media],
+            link=request.content.link,
+            schedule_at=request.schedule_at,
+            status=post_status([status]),
+        )
+        PostTarget.objects.bulk_create(
+            PostTarget(
+                post=post,
+                platform=platform,
+                account=accounts[platform],
+                status=status,
+                due_at=request.schedule_at if scheduled else now,
+                enqueued_at=None if scheduled else now,
+            )
+            for platform in request.platforms
+        )
+        if not scheduled:
+            post_id = str(post.pk)
+            transaction.on_commit(lambda: publish_post_task.delay(post_id))
+    return post
+
+
+def post_cancel(*, store: Store, post_id: Any) -> Post:
+    """Cancel every target of a scheduled post, all or none.
+
+    The targets are locked first, so a dispatcher claiming the same rows either finished
+    before (we see `queued` and refuse) or skips them (SKIP LOCKED) and finds them
+    cancelled on its next tick. Exactly one of the two wins.
+    """
+    with transaction.atomic():
+        post = Post.objects.filter(store=store, pk=post_id).first()
+        if post is None:
+            raise ApiError("not_found", "No such post.", http_status=404)
+        targets = list(
+            PostTarget.objects.select_for_update().filter(post=post).order_by("platform")
+        )
+        not_cancellable = [t for t in targets if t.status != TargetStatus.SCHEDULED]
+        if not_cancellable:
+            raise ApiError(
+                "not_cancellable",
+                "Only a post whose every platform is still scheduled can be cancelled.",
+                http_status=409,
+                details={"platforms": {t.platform: t.status for t in targets}},
+            )
+        PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
+            status=TargetStatus.CANCELLED, due_at=None
+        )
+        post_sync_status(post_id=post.pk)
+    post.refresh_from_db()
+    return post
+
+
+def post_sync_status(*, post_id: Any) -> None:
+    """Recompute the post's status from its targets, under the post's row lock so two
+    workers finishing two targets at once cannot leave a stale status behind.
+    Call inside the transaction that changed the targets."""
+    post = Post.objects.select_for_update().get(pk=post_id)
+    statuses = PostTarget.objects.filter(post_id=post_id).values_list("status", flat=True)
+    derived = post_status(statuses)
+    if post.status != derived:
+        Post.objects.filter(pk=post_id).update(status=derived, updated_at=timezone.now())
