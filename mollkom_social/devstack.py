@@ -1,0 +1,151 @@
+"""`make run`: the web server, a Celery worker, celery-beat and the sandbox, as separate
+processes in one terminal, on the embedded default unless DATABASE_URL/REDIS_URL say
+otherwise. Prints where the server listens once all four are up; Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PLATFORMS = ["instagram", "facebook", "x", "tiktok", "threads", "youtube"]
+READY_TIMEOUT_SECONDS = 90
+
+
+def _pump(name: str, stream: IO[bytes]) -> None:
+    for raw in iter(stream.readline, b""):
+        sys.stdout.write(f"{name:>7} | {raw.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def _get_json(url: str) -> dict[str, object] | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            data = json.loads(response.read())
+            return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _ready(web: str, sandbox: str) -> bool:
+    if _get_json(f"{sandbox}/_sandbox/health") is None:
+        return False
+    health = _get_json(f"{web}/healthz")
+    if health is None:
+        return False
+    checks = [health.get(name) for name in ("database", "broker", "worker", "beat")]
+    return all(isinstance(check, dict) and check.get("ok") for check in checks)
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    sandbox_port = os.environ.get("SANDBOX_PORT", "8100")
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = dict(os.environ)
+    env.setdefault("SANDBOX_URL", sandbox_url)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
+    env["PYTHONUNBUFFERED"] = "1"
+    queues = ",".join(["default", *[f"publish.{p}" for p in PLATFORMS]])
+    commands = {
+        "sandbox": [str(BIN / "python"), "manage.py", "sandbox", "--port", sandbox_port],
+        "worker": [
+            str(BIN / "celery"),
+            "-A",
+            "mollkom_social",
+            "worker",
+            "-Q",
+            queues,
+            "--pool",
+            "threads",
+            "--concurrency",
+            env.get("WORKER_CONCURRENCY", "20"),
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        "beat": [str(BIN / "celery"), "-A", "mollkom_social", "beat", "--loglevel", "INFO"],
+        "web": [
+            str(BIN / "gunicorn"),
+            "mollkom_social.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            env.get("WEB_WORKERS", "2"),
+            "--threads",
+            env.get("WEB_THREADS", "32"),
+            "--access-logfile",
+            "-",
+        ],
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    for name, command in commands.items():
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes[name] = process
+        assert process.stdout is not None
+        threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
+
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    web_url = f"http://{host}:{port}"
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    announced = False
+    exit_code = 0
+    while not stopping.is_set():
+        dead = [name for name, p in processes.items() if p.poll() is not None]
+        if dead:
+            print(f"stopped: {', '.join(dead)} exited; shutting down", flush=True)
+            exit_code = 1
+            break
+        if not announced:
+            if _ready(web_url, sandbox_url):
+                print(
+                    f"Mollkom Social is running at {web_url} "
+                    f"(sandbox platforms at {sandbox_url}); Ctrl-C stops it.",
+                    flush=True,
+                )
+                announced = True
+            elif time.monotonic() > deadline:
+                print("not ready in time; see the logs above", flush=True)
+                exit_code = 1
+                break
+        stopping.wait(0.5)
+    for process in processes.values():
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from mollkom_social.api.errors import error_response
+from mollkom_social.health import healthz
+from publishing.api.views import SocialPublishApi, SocialPublishDetailApi
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return error_response("not_found", f"No endpoint at {request.path}.", 404)
+
+
+api_v1 = [
+    path("social-publish", SocialPublishApi.as_view(), name="social-publish"),
+    path(
+        "social-publish/<str:post_id>",
+        SocialPublishDetailApi.as_view(),
+        name="social-publish-detail",
+    ),
+    path(
+        "openapi.json",
+        SpectacularAPIView.as_view(
+            authentication_classes=[], permission_classes=[], throttle_classes=[]
+        ),
+        name="schema",
+    ),
+    # Everything else under the API answers in the API's error shape, never HTML.
+    re_path(r"^(?P<rest>.*)$", api_not_found),
+]
+
+urlpatterns = [
+    path("functions/v1/", include(api_v1)),
+    path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
