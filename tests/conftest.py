@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import SocialAccount, Store
+from publishing.sandbox.core import SandboxServer, serve_in_thread
+from tests.factories import ApiKeyFactory, SocialAccountFactory, StoreFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    # Throttle counters live in the cache: every test starts with a fresh allowance.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def store(db: Any) -> Store:
+    return StoreFactory.create()
+
+
+@pytest.fixture
+def api_key(store: Store) -> str:
+    _, raw = ApiKeyFactory.create_with_raw(store=store)
+    return raw
+
+
+@pytest.fixture
+def api(api_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    return client
+
+
+@pytest.fixture
+def x_account(store: Store) -> SocialAccount:
+    return SocialAccountFactory.create(store=store, platform="x")
+
+
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[SandboxServer]:
+    """The sandbox platforms on a free local port, with the service pointed at it."""
+    server, base_url = serve_in_thread()
+    settings.SANDBOX_URL = base_url
+    settings.X_API_BASE_URL = f"{base_url}/x"
+    settings.X_WEB_BASE_URL = f"{base_url}/x-web"
+    settings.MEDIA_ALLOW_LOOPBACK = True
+    settings.MEDIA_ALLOW_HTTP = True
+    try:
+        yield server
+    finally:
+        server.stop()
