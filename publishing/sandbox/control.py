@@ -7,7 +7,10 @@ can use :class:`~publishing.sandbox.core.SandboxState` directly instead.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import struct
+import zlib
 from typing import Any
 
 from publishing.sandbox.core import CONTROL_ROUTES as routes
@@ -93,3 +96,28 @@ def latency_set(state: SandboxState, request: Request, match: re.Match[str]) -> 
 def reset(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     state.reset()
     return Response.json(200, _OK)
+
+
+def _png(name: str, size: int = 64) -> bytes:
+    """A small solid-colour PNG, its colour derived from the name (a distinct file each)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    row = b"\x00" + bytes(digest[:3]) * size  # filter byte, then RGB pixels
+    raw = row * size
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+@routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.png", name="media")
+def media(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """Sample images to put in posts (`make run` allows loopback media URLs)."""
+    return Response(200, _png(match["name"]), {"content-type": "image/png"})
