@@ -347,3 +347,37 @@ def test_reconciliation_matches_text_that_x_returns_escaped(
     target_reconcile(target_id=only_target().pk)
     assert only_target().status == TargetStatus.PUBLISHED
     assert len(sandbox_posts(sandbox)) == 1
+
+
+def test_images_are_fetched_uploaded_and_attached(
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+) -> None:
+    media = [
+        {"type": "image", "url": f"{sandbox.base_url}/_sandbox/media/dress-{i}.png"}
+        for i in range(2)
+    ]
+    publish(api, store, content={"text": "", "media": media, "link": None})
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert target.status == TargetStatus.PUBLISHED
+    assert len(target.checkpoint["media_ids"]) == 2
+    [tweet] = sandbox_posts(sandbox)
+    assert tweet["request_body"]["media"]["media_ids"] == target.checkpoint["media_ids"]
+    assert len(tweet["media"]) == 2
+
+
+def test_media_on_a_private_address_is_refused_in_production(
+    api: APIClient,
+    store: Store,
+    x_account: SocialAccount,
+    sandbox: SandboxServer,
+    settings: Any,
+) -> None:
+    settings.MEDIA_ALLOW_LOOPBACK = False
+    media = [{"type": "image", "url": f"{sandbox.base_url}/_sandbox/media/a.png"}]
+    publish(api, store, content={"text": "hi", "media": media, "link": None})
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "media_unavailable")
+    assert "not a public address" in target.error_message
+    assert sandbox_posts(sandbox) == []

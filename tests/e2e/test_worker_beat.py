@@ -1,0 +1,253 @@
+"""End to end through real Celery worker and beat processes, PostgreSQL, Redis and the
+sandbox over HTTP. The API runs in this process; workers and beat are separate processes
+sharing the test database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+from django.conf import settings as django_settings
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from rest_framework.test import APIClient
+
+from accounts.models import SocialAccount, Store
+from publishing.beat_entry import dispatch_entry_ensure
+from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
+from publishing.sandbox.core import SandboxServer, serve_in_thread
+from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
+
+URL = "/functions/v1/social-publish"
+LEASE_SECONDS = 3
+
+
+class Stack:
+    def __init__(self, sandbox: SandboxServer, log_dir: Path) -> None:
+        self.sandbox = sandbox
+        self.log_dir = log_dir
+        self.env = service_env(
+            sandbox.base_url,
+            PUBLISH_LEASE_SECONDS=str(LEASE_SECONDS),
+            RECONCILE_DELAY_SECONDS="1",
+            REQUEUE_AFTER_SECONDS="5",
+        )
+        self.services: list[Service] = []
+
+    def worker(self, name: str = "worker") -> Service:
+        started = timezone.now()
+        service = start_worker(self.env, self.log_dir, name)
+        self.services.append(service)
+        wait_for(
+            lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),
+            30,
+            f"{name} to start",
+        )
+        return service
+
+    def beat(self) -> Service:
+        service = start_beat(self.env, self.log_dir)
+        self.services.append(service)
+        return service
+
+    def fault(self, **spec: Any) -> None:
+        response = requests.post(
+            f"{self.sandbox.base_url}/_sandbox/faults", json={"platform": "x", **spec}, timeout=5
+        )
+        assert response.status_code == 200, response.text
+
+    def x_creates(self) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self.sandbox.state.requests("x")
+            if r["method"] == "POST" and r["path"] == "/2/tweets"
+        ]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {s.name}\n{s.log()[-4000:]}" for s in self.services)
+
+
+@pytest.fixture
+def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
+    # Messages left in the test broker by earlier (non-worker) tests are not ours.
+    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
+    # The flush between transactional tests empties beat's tables: put the entry back,
+    # ticking every second.
+    dispatch_entry_ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
+    server, base_url = serve_in_thread()
+    settings.X_API_BASE_URL = f"{base_url}/x"
+    settings.X_WEB_BASE_URL = f"{base_url}/x-web"
+    settings.MEDIA_ALLOW_HTTP = True
+    stack = Stack(server, tmp_path)
+    try:
+        yield stack
+    finally:
+        for service in stack.services:
+            service.stop()
+        server.stop()
+
+
+def publish(api: APIClient, store: Store, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "store_id": str(store.pk),
+        "platforms": ["x"],
+        "content": {"text": "عرض نهاية الأسبوع", "media": [], "link": None},
+        "schedule_at": None,
+    }
+    body.update(overrides)
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 200, response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def status_of(api: APIClient, post_id: str) -> str:
+    status: str = api.get(f"{URL}/{post_id}").json()["status"]
+    return status
+
+
+def test_immediate_publish_answers_published_through_a_real_worker(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    stack.worker()
+    answer = publish(api, store)
+    assert answer["status"] == "published", stack.logs()
+    [tweet] = stack.sandbox.state.posts("x")
+    assert answer["results"] == [
+        {
+            "platform": "x",
+            "status": "published",
+            "post_id": tweet["id"],
+            "url": f"{stack.sandbox.base_url}/x-web/{x_account.handle}/status/{tweet['id']}",
+        }
+    ]
+
+
+def test_scheduled_post_is_published_on_time_by_beat(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    stack.worker()
+    stack.beat()
+    at = timezone.now() + timedelta(seconds=4)
+    answer = publish(api, store, schedule_at=at.isoformat())
+    assert answer["status"] == "scheduled"
+    wait_for(
+        lambda: status_of(api, answer["post_id"]) == "published",
+        30,
+        f"the scheduled post\n{stack.logs()}",
+    )
+    target = PostTarget.objects.get()
+    assert target.published_at is not None
+    assert at <= target.published_at <= at + timedelta(seconds=5)
+    assert len(stack.sandbox.state.posts("x")) == 1
+
+
+def test_cancelled_post_is_never_published(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    stack.worker()
+    stack.beat()
+    answer = publish(api, store, schedule_at=(timezone.now() + timedelta(seconds=3)).isoformat())
+    response = api.delete(f"{URL}/{answer['post_id']}")
+    assert response.json() == {"success": True, "message": "Scheduled post cancelled"}
+    time.sleep(5)  # well past the due time, with beat ticking every second
+    assert status_of(api, answer["post_id"]) == "cancelled"
+    assert stack.x_creates() == []
+
+
+def test_posts_due_while_beat_was_down_go_out_when_it_returns(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    stack.worker()
+    answers = [
+        publish(
+            api,
+            store,
+            schedule_at=(timezone.now() + timedelta(seconds=1)).isoformat(),
+            content={"text": f"post {i}", "media": [], "link": None},
+        )
+        for i in range(3)
+    ]
+    time.sleep(2)
+    assert {status_of(api, a["post_id"]) for a in answers} == {"scheduled"}
+    stack.beat()
+    wait_for(
+        lambda: {status_of(api, a["post_id"]) for a in answers} == {"published"},
+        30,
+        f"the missed posts\n{stack.logs()}",
+    )
+
+
+def test_worker_killed_during_the_create_call_neither_loses_nor_doubles_the_post(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    # X creates the post, then its answer never comes: the worker is killed waiting for it.
+    stack.fault(method="POST", path="/2/tweets", kind="timeout", delay_s=20, after_effect=True)
+    first = stack.worker("first")
+    stack.beat()
+    answer = publish(api, store, wait=False)
+    wait_for(
+        lambda: PostTarget.objects.filter(create_started_at__isnull=False).exists(),
+        20,
+        f"the create call\n{stack.logs()}",
+    )
+    wait_for(lambda: len(stack.sandbox.state.posts("x")) == 1, 10, "X to create the post")
+    first.kill()
+    assert PostTarget.objects.get().status == TargetStatus.PROCESSING
+
+    stack.worker("second")
+    wait_for(
+        lambda: status_of(api, answer["post_id"]) == "published",
+        40,
+        f"recovery\n{stack.logs()}",
+    )
+    [tweet] = stack.sandbox.state.posts("x")
+    assert PostTarget.objects.get().platform_post_id == tweet["id"]
+    assert len(stack.x_creates()) == 1  # settled by looking, never sent twice
+
+
+def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    # Every upload takes 2 s; the worker is killed once the first image is checkpointed.
+    stack.fault(method="POST", path="/2/media/upload", kind="latency", delay_s=2, times=0)
+    media = [
+        {"type": "image", "url": f"{stack.sandbox.base_url}/_sandbox/media/shoe-{i}.png"}
+        for i in range(2)
+    ]
+    first = stack.worker("first")
+    stack.beat()
+    answer = publish(api, store, wait=False, content={"text": "new", "media": media, "link": None})
+    wait_for(
+        lambda: PostTarget.objects.filter(checkpoint__has_key="media_ids").exists(),
+        20,
+        f"the first upload\n{stack.logs()}",
+    )
+    first.kill()
+    target = PostTarget.objects.get()
+    assert (target.status, len(target.checkpoint["media_ids"])) == ("processing", 1)
+    assert target.create_started_at is None
+    requests.delete(f"{stack.sandbox.base_url}/_sandbox/faults", timeout=5)
+
+    stack.worker("second")
+    wait_for(
+        lambda: status_of(api, answer["post_id"]) == "published",
+        40,
+        f"recovery\n{stack.logs()}",
+    )
+    uploads = [r for r in stack.sandbox.state.requests("x") if r["path"] == "/2/media/upload"]
+    # The first image was not uploaded again: its upload, the killed one, the resumed one.
+    assert len(uploads) == 3
+    assert len(stack.x_creates()) == 1
+    [tweet] = stack.sandbox.state.posts("x")
+    target = PostTarget.objects.get()
+    assert target.attempt_count == 2
+    assert tweet["request_body"]["media"]["media_ids"] == target.checkpoint["media_ids"]
