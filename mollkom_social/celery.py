@@ -3,6 +3,7 @@ platform never starves the others; everything else runs on `default`."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from celery import Celery
@@ -17,3 +18,15 @@ app.autodiscover_tasks()
 from publishing import worker_heartbeat  # noqa: E402
 
 app.steps["worker"].add(worker_heartbeat.HeartbeatStep)
+
+
+class _QuietDispatcher(logging.Filter):
+    """The dispatcher runs every few seconds; its received/succeeded lines would bury the
+    log lines that matter. Its own "dispatched" line still says when it did something."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "publishing.dispatch_due" not in record.getMessage()
+
+
+for _name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):
+    logging.getLogger(_name).addFilter(_QuietDispatcher())

@@ -381,3 +381,22 @@ def test_media_on_a_private_address_is_refused_in_production(
     assert (target.status, target.error_code) == (TargetStatus.FAILED, "media_unavailable")
     assert "not a public address" in target.error_message
     assert sandbox_posts(sandbox) == []
+
+
+def test_immediate_publish_answers_processing_when_the_wait_runs_out(
+    api: APIClient, store: Store, x_account: SocialAccount, settings: Any
+) -> None:
+    settings.PUBLISH_WAIT_SECONDS = 0.3  # no worker runs in this test
+    response = api.post(
+        URL,
+        {
+            "store_id": str(store.pk),
+            "platforms": ["x"],
+            "content": {"text": "hello"},
+            "schedule_at": None,
+        },
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "processing"
+    assert response.json()["results"][0]["status"] == "queued"

@@ -1,0 +1,108 @@
+"""The smaller surfaces: /healthz, the OpenAPI schema and docs, the admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import SocialAccount, Store
+from publishing.heartbeats import BEAT, WORKER, heartbeat_record
+from publishing.models import ServiceHeartbeat
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_broker_and_heartbeats(client: Client) -> None:
+    heartbeat_record(name=WORKER)
+    ServiceHeartbeat.objects.create(name=BEAT, last_seen=timezone.now() - timedelta(hours=1))
+    body = client.get("/healthz").json()
+    assert body["ok"] is True
+    assert body["database"] == {"ok": True}
+    assert body["broker"] == {"ok": True}
+    assert body["worker"]["ok"] is True
+    assert body["beat"]["ok"] is False  # an hour without beat: scheduled posts are stuck
+    assert body["beat"]["last_seen"] is not None
+
+
+def test_healthz_without_heartbeats(client: Client) -> None:
+    body = client.get("/healthz").json()
+    assert body["worker"] == {"last_seen": None, "ok": False}
+    assert body["beat"] == {"last_seen": None, "ok": False}
+
+
+def test_healthz_reports_a_broker_that_is_down(client: Client, settings: Any) -> None:
+    from mollkom_social.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False
+
+
+def test_openapi_schema_documents_the_contract(client: Client) -> None:
+    response = client.get("/functions/v1/openapi.json", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert set(schema["paths"]) >= {
+        "/functions/v1/social-publish",
+        "/functions/v1/social-publish/{post_id}",
+    }
+    assert set(schema["paths"]["/functions/v1/social-publish/{post_id}"]) >= {"get", "delete"}
+    assert client.get("/docs/").status_code == 200
+
+
+@pytest.fixture
+def staff(client: Client) -> Client:
+    User.objects.create_superuser("support", "support@example.com", "pw")
+    client.login(username="support", password="pw")
+    return client
+
+
+def test_admin_pages_load_and_never_show_tokens(
+    staff: Client, store: Store, x_account: SocialAccount
+) -> None:
+    token = x_account.access_token
+    for url in [
+        "/admin/",
+        "/admin/accounts/store/",
+        f"/admin/accounts/store/{store.pk}/change/",
+        "/admin/accounts/socialaccount/",
+        f"/admin/accounts/socialaccount/{x_account.pk}/change/",
+        "/admin/accounts/apikey/",
+        "/admin/publishing/post/",
+        "/admin/publishing/posttarget/",
+        "/admin/publishing/publishattempt/",
+        "/admin/django_celery_beat/periodictask/",
+    ]:
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert token not in page
+        assert x_account.access_token_encrypted not in page
+
+
+def test_dispatcher_entry_is_visible_in_the_admin(staff: Client) -> None:
+    page = staff.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert "Dispatch due posts" in page
+
+
+def test_admin_finds_posts_by_store_and_status(
+    staff: Client, store: Store, x_account: SocialAccount
+) -> None:
+    from publishing.models import Post, PostTarget
+
+    post = Post.objects.create(store=store, text="بحث", status="failed")
+    PostTarget.objects.create(post=post, platform="x", account=x_account, status="failed")
+    page = staff.get(f"/admin/publishing/post/?q={store.name}&status=failed").content.decode()
+    assert str(post.pk) in page
+    detail = staff.get(f"/admin/publishing/post/{post.pk}/change/").content.decode()
+    assert "بحث" in detail
