@@ -14,6 +14,7 @@ TARGET_FIELDS: tuple[str, ...] = (
     "url",
     "error_code",
     "error_message",
+    "platform_error",
     "published_at",
 )
 ATTEMPT_FIELDS: tuple[str, ...] = (

@@ -68,6 +68,8 @@ class PostTarget(models.Model):
     url = models.CharField(max_length=2048, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    # The platform's own words for the last error, beside our plain-language message.
+    platform_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

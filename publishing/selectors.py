@@ -31,7 +31,11 @@ def target_result(target: PostTarget) -> dict[str, Any]:
     if target.status in (TargetStatus.FAILED, TargetStatus.UNCONFIRMED) or (
         target.status == TargetStatus.QUEUED and target.error_code
     ):
-        result["error"] = {"code": target.error_code, "message": target.error_message}
+        result["error"] = {
+            "code": target.error_code,
+            "message": target.error_message,
+            "platform_message": target.platform_error or None,
+        }
     return result
 
 

@@ -147,5 +147,5 @@ def dispatch_due() -> DispatchReport:
         _reconcile_on_commit,
     )
     if any(vars(report).values()):
-        logger.info("dispatched", extra=vars(report))
+        logger.info("dispatched %s", report, extra=vars(report))
     return report

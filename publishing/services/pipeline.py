@@ -112,24 +112,29 @@ def _published(target_id: int, attempt: int, result: PublishResult) -> None:
         published_at=timezone.now(),
         error_code="",
         error_message="",
+        platform_error="",
         due_at=None,
     )
 
 
-def _failed(target_id: int, attempt: int, code: str, message: str) -> None:
+def _failed(
+    target_id: int, attempt: int, code: str, message: str, platform_error: str = ""
+) -> None:
     _finish(
         target_id,
         attempt,
         status=TargetStatus.FAILED,
         error_code=code,
         error_message=message,
+        platform_error=platform_error,
         due_at=None,
     )
 
 
 def _retry_or_fail(target_id: int, attempt: int, error: RetryableError) -> None:
     if attempt >= settings.PUBLISH_MAX_ATTEMPTS:
-        _failed(target_id, attempt, error.code, f"{error.message} (gave up after {attempt} tries)")
+        message = f"{error.message} (gave up after {attempt} tries)"
+        _failed(target_id, attempt, error.code, message, error.platform_message)
         return
     due = timezone.now() + timedelta(seconds=retry_delay(attempt, error.retry_after))
     # Back to `queued`: the dispatcher sends it again when due (the database, not a
@@ -142,16 +147,18 @@ def _retry_or_fail(target_id: int, attempt: int, error: RetryableError) -> None:
         enqueued_at=None,
         error_code=error.code,
         error_message=error.message,
+        platform_error=error.platform_message,
     )
 
 
-def _unconfirmed(target_id: int, attempt: int, message: str) -> None:
+def _unconfirmed(target_id: int, attempt: int, message: str, platform_error: str = "") -> None:
     _finish(
         target_id,
         attempt,
         status=TargetStatus.UNCONFIRMED,
         error_code="outcome_unknown",
         error_message=message,
+        platform_error=platform_error,
         due_at=timezone.now() + timedelta(seconds=settings.RECONCILE_DELAY_SECONDS),
     )
 
@@ -194,11 +201,11 @@ def target_publish(*, target_id: int) -> None:
         _retry_or_fail(target_id, attempt, exc)
     except AuthError as exc:
         social_account_mark_needs_reconnect(account_id=account.pk, reason=exc.message)
-        _failed(target_id, attempt, exc.code, exc.message)
+        _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
     except OutcomeUnknownError as exc:
-        _unconfirmed(target_id, attempt, exc.message)
+        _unconfirmed(target_id, attempt, exc.message, exc.platform_message)
     except PermanentError as exc:
-        _failed(target_id, attempt, exc.code, exc.message)
+        _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
     except Exception:
         logger.exception("unexpected error publishing", extra={"target": target_id})
         started = PostTarget.objects.filter(pk=target_id, create_started_at__isnull=False)

@@ -265,3 +265,10 @@ def test_requests_over_the_rate_are_429_with_retry_after(api: APIClient, setting
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert response.json()["error"]["code"] == "rate_limited"
+
+
+def test_api_messages_stay_english_whatever_the_callers_language(
+    api: APIClient, store: Store, x_account: SocialAccount
+) -> None:
+    response = api.post(URL, body(store, platforms=[]), format="json", HTTP_ACCEPT_LANGUAGE="ar")
+    assert response.json()["error"]["details"] == {"platforms": ["This list may not be empty."]}

@@ -171,6 +171,7 @@ def test_revoked_token_fails_the_target_and_flags_the_account(
     assert api.get(f"{URL}/{target.post_id}").json()["results"][0]["error"] == {
         "code": "auth_revoked",
         "message": "X no longer accepts this account's token; reconnect the X account.",
+        "platform_message": "Unauthorized",
     }
 
 
