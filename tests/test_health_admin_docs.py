@@ -39,11 +39,11 @@ def test_healthz_reports_a_broker_that_is_down(client: Client, settings: Any) ->
     from mollkom_social.celery import app
 
     original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
     try:
         response = client.get("/healthz")
     finally:
-        app.conf.broker_url = original
+        app.conf.update(broker_url=original)
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
 

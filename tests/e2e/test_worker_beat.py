@@ -22,11 +22,12 @@ from accounts.models import SocialAccount, Store
 from publishing.beat_entry import dispatch_entry_ensure
 from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
 from publishing.sandbox.core import SandboxServer, serve_in_thread
+from tests.support.api import PUBLISH_URL, post_status, publish
 from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-URL = "/functions/v1/social-publish"
+URL = PUBLISH_URL
 LEASE_SECONDS = 3
 
 
@@ -95,25 +96,6 @@ def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
         server.stop()
 
 
-def publish(api: APIClient, store: Store, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "store_id": str(store.pk),
-        "platforms": ["x"],
-        "content": {"text": "عرض نهاية الأسبوع", "media": [], "link": None},
-        "schedule_at": None,
-    }
-    body.update(overrides)
-    response = api.post(URL, body, format="json")
-    assert response.status_code == 200, response.json()
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-def status_of(api: APIClient, post_id: str) -> str:
-    status: str = api.get(f"{URL}/{post_id}").json()["status"]
-    return status
-
-
 def test_immediate_publish_answers_published_through_a_real_worker(
     api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
 ) -> None:
@@ -140,7 +122,7 @@ def test_scheduled_post_is_published_on_time_by_beat(
     answer = publish(api, store, schedule_at=at.isoformat())
     assert answer["status"] == "scheduled"
     wait_for(
-        lambda: status_of(api, answer["post_id"]) == "published",
+        lambda: post_status(api, answer["post_id"]) == "published",
         30,
         f"the scheduled post\n{stack.logs()}",
     )
@@ -159,7 +141,7 @@ def test_cancelled_post_is_never_published(
     response = api.delete(f"{URL}/{answer['post_id']}")
     assert response.json() == {"success": True, "message": "Scheduled post cancelled"}
     time.sleep(5)  # well past the due time, with beat ticking every second
-    assert status_of(api, answer["post_id"]) == "cancelled"
+    assert post_status(api, answer["post_id"]) == "cancelled"
     assert stack.x_creates() == []
 
 
@@ -177,10 +159,10 @@ def test_posts_due_while_beat_was_down_go_out_when_it_returns(
         for i in range(3)
     ]
     time.sleep(2)
-    assert {status_of(api, a["post_id"]) for a in answers} == {"scheduled"}
+    assert {post_status(api, a["post_id"]) for a in answers} == {"scheduled"}
     stack.beat()
     wait_for(
-        lambda: {status_of(api, a["post_id"]) for a in answers} == {"published"},
+        lambda: {post_status(api, a["post_id"]) for a in answers} == {"published"},
         30,
         f"the missed posts\n{stack.logs()}",
     )
@@ -205,7 +187,7 @@ def test_worker_killed_during_the_create_call_neither_loses_nor_doubles_the_post
 
     stack.worker("second")
     wait_for(
-        lambda: status_of(api, answer["post_id"]) == "published",
+        lambda: post_status(api, answer["post_id"]) == "published",
         40,
         f"recovery\n{stack.logs()}",
     )
@@ -239,7 +221,7 @@ def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
 
     stack.worker("second")
     wait_for(
-        lambda: status_of(api, answer["post_id"]) == "published",
+        lambda: post_status(api, answer["post_id"]) == "published",
         40,
         f"recovery\n{stack.logs()}",
     )

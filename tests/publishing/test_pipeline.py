@@ -17,23 +17,15 @@ from publishing.models import Post, PostTarget, PublishAttempt, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.services.dispatcher import dispatch_due
 from publishing.services.pipeline import target_claim, target_publish, target_reconcile
+from tests.support.api import PUBLISH_URL
+from tests.support.api import publish as publish_request
 
-URL = "/functions/v1/social-publish"
+URL = PUBLISH_URL
 
 
 def publish(api: APIClient, store: Store, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "store_id": str(store.pk),
-        "platforms": ["x"],
-        "content": {"text": "فستان صيفي جديد", "media": [], "link": None},
-        "schedule_at": None,
-        "wait": False,
-    }
-    body.update(overrides)
-    response = api.post(URL, body, format="json")
-    assert response.status_code == 200, response.json()
-    data: dict[str, Any] = response.json()
-    return data
+    """Publish without waiting: these tests run the worker's service themselves."""
+    return publish_request(api, store, **{"wait": False, **overrides})
 
 
 def after_lease(settings: Any) -> Any:
