@@ -70,7 +70,7 @@ def _send_on_commit(targets: list[PostTarget]) -> None:
         for pk, platform in sends:
             enqueue_target(pk, platform)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _reconcile_on_commit(targets: list[PostTarget]) -> None:
@@ -86,7 +86,7 @@ def _reconcile_on_commit(targets: list[PostTarget]) -> None:
         for pk in ids:
             reconcile_target_task.delay(pk)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def dispatch_due() -> DispatchReport:

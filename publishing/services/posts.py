@@ -115,7 +115,9 @@ def post_create(
         )
         if not scheduled:
             post_id = str(post.pk)
-            transaction.on_commit(lambda: publish_post_task.delay(post_id))
+            # robust: with the broker down the post is still saved and the answer still
+            # sent; the dispatcher re-sends queued targets whose message never arrived.
+            transaction.on_commit(lambda: publish_post_task.delay(post_id), robust=True)
     return post
 
 

@@ -393,3 +393,32 @@ def test_immediate_publish_answers_processing_when_the_wait_runs_out(
     assert response.status_code == 200
     assert response.json()["status"] == "processing"
     assert response.json()["results"][0]["status"] == "queued"
+
+
+def test_with_the_broker_down_the_post_is_kept_and_sent_later(
+    api: APIClient,
+    store: Store,
+    x_account: SocialAccount,
+    sandbox: SandboxServer,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from mollkom_social.celery import app
+
+    settings.PUBLISH_WAIT_SECONDS = 0.2
+    original = app.conf.broker_url
+    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = publish_request(api, store)
+    finally:
+        app.conf.update(broker_url=original)
+    assert answer["status"] == "processing"  # answered, and nothing lost
+    target = only_target()
+    assert target.status == TargetStatus.QUEUED
+    stale = timezone.now() + timedelta(seconds=settings.REQUEUE_AFTER_SECONDS + 1)
+    with time_machine.travel(stale), django_capture_on_commit_callbacks(execute=False) as sent:
+        assert dispatch_due().requeued == 1
+    assert len(sent) == 1
+    target_publish(target_id=target.pk)
+    assert only_target().status == TargetStatus.PUBLISHED
