@@ -21,11 +21,21 @@ BIN = Path(sys.executable).parent
 PLATFORMS = ["instagram", "facebook", "x", "tiktok", "threads", "youtube"]
 READY_TIMEOUT_SECONDS = 90
 
+# One writer at a time, so lines from the four processes and our own never interleave.
+_OUTPUT = threading.Lock()
+
+
+def _say(text: str) -> None:
+    with _OUTPUT:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
 
 def _pump(name: str, stream: IO[bytes]) -> None:
     for raw in iter(stream.readline, b""):
-        sys.stdout.write(f"{name:>7} | {raw.decode(errors='replace')}")
-        sys.stdout.flush()
+        with _OUTPUT:
+            sys.stdout.write(f"{name:>7} | {raw.decode(errors='replace')}")
+            sys.stdout.flush()
 
 
 def _get_json(url: str) -> dict[str, object] | None:
@@ -47,6 +57,27 @@ def _ready(web: str, sandbox: str) -> bool:
     return all(isinstance(check, dict) and check.get("ok") for check in checks)
 
 
+def _commands(env: dict[str, str], host: str, port: str, sandbox_port: str) -> dict[str, list[str]]:
+    queues = ",".join(["default", *[f"publish.{p}" for p in PLATFORMS]])
+    celery = [str(BIN / "celery"), "-A", "mollkom_social"]
+    return {
+        "sandbox": [str(BIN / "python"), "manage.py", "sandbox", "--port", sandbox_port],
+        "worker": [
+            *celery, "worker", "-Q", queues, "--pool", "threads",
+            "--concurrency", env.get("WORKER_CONCURRENCY", "20"),
+            "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+        ],
+        "beat": [*celery, "beat", "--loglevel", "INFO"],
+        "web": [
+            str(BIN / "gunicorn"), "mollkom_social.wsgi", "--bind", f"{host}:{port}",
+            "--worker-class", "gthread", "--workers", env.get("WEB_WORKERS", "2"),
+            "--threads", env.get("WEB_THREADS", "32"), "--access-logfile", "-",
+            # Not the per-user control socket that every gunicorn would otherwise share.
+            "--no-control-socket",
+        ],
+    }  # fmt: skip
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
@@ -56,86 +87,60 @@ def main() -> int:
     env.setdefault("SANDBOX_URL", sandbox_url)
     env.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
     env["PYTHONUNBUFFERED"] = "1"
-    queues = ",".join(["default", *[f"publish.{p}" for p in PLATFORMS]])
-    commands = {
-        "sandbox": [str(BIN / "python"), "manage.py", "sandbox", "--port", sandbox_port],
-        "worker": [
-            str(BIN / "celery"),
-            "-A",
-            "mollkom_social",
-            "worker",
-            "-Q",
-            queues,
-            "--pool",
-            "threads",
-            "--concurrency",
-            env.get("WORKER_CONCURRENCY", "20"),
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        "beat": [str(BIN / "celery"), "-A", "mollkom_social", "beat", "--loglevel", "INFO"],
-        "web": [
-            str(BIN / "gunicorn"),
-            "mollkom_social.wsgi",
-            "--bind",
-            f"{host}:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            env.get("WEB_WORKERS", "2"),
-            "--threads",
-            env.get("WEB_THREADS", "32"),
-            "--access-logfile",
-            "-",
-        ],
-    }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    for name, command in commands.items():
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        processes[name] = process
-        assert process.stdout is not None
-        threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
 
+    # Handlers first: a signal while the processes start must still stop them all.
     stopping = threading.Event()
 
     def stop(*_: object) -> None:
         stopping.set()
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
-    web_url = f"http://{host}:{port}"
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in _commands(env, host, port, sandbox_port).items():
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            processes[name] = process
+            assert process.stdout is not None
+            threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
+        return _supervise(processes, stopping, f"http://{host}:{port}", sandbox_url)
+    finally:
+        _stop_all(processes)
+
+
+def _supervise(
+    processes: dict[str, subprocess.Popen[bytes]],
+    stopping: threading.Event,
+    web_url: str,
+    sandbox_url: str,
+) -> int:
+    """Announce readiness once, then wait for a signal or for a process to die."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     announced = False
-    exit_code = 0
     while not stopping.is_set():
         dead = [name for name, p in processes.items() if p.poll() is not None]
         if dead:
-            print(f"stopped: {', '.join(dead)} exited; shutting down", flush=True)
-            exit_code = 1
-            break
+            _say(f"stopped: {', '.join(dead)} exited; shutting down")
+            return 1
         if not announced:
             if _ready(web_url, sandbox_url):
-                print(
+                _say(
                     f"Mollkom Social is running at {web_url} "
-                    f"(sandbox platforms at {sandbox_url}); Ctrl-C stops it.",
-                    flush=True,
+                    f"(sandbox platforms at {sandbox_url}); Ctrl-C stops it."
                 )
                 announced = True
             elif time.monotonic() > deadline:
-                print("not ready in time; see the logs above", flush=True)
-                exit_code = 1
-                break
+                _say("not ready in time; see the logs above")
+                return 1
         stopping.wait(0.5)
+    return 0
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     for process in processes.values():
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -144,7 +149,6 @@ def main() -> int:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-    return exit_code
 
 
 if __name__ == "__main__":
