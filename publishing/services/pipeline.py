@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import SocialAccount
 from accounts.services import social_account_mark_needs_reconnect
+from mollkom_social.db import release_connection
 from publishing.models import PostTarget, PublishAttempt, TargetStatus
 from publishing.platforms.base import (
     AuthError,
@@ -49,6 +50,7 @@ def _recorder(target_id: int) -> Any:
             error=call.error,
             duration_ms=call.duration_ms,
         )
+        release_connection()  # the next platform call may take long
 
     return record
 
@@ -179,17 +181,21 @@ def target_publish(*, target_id: int) -> None:
         )
         return
 
+    # Each callback writes and then lets the connection go: a platform call follows.
+    owned = PostTarget.objects.filter(
+        pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
+    )
+
     def save_checkpoint(data: dict[str, Any]) -> None:
-        PostTarget.objects.filter(
-            pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
-        ).update(checkpoint=data)
+        owned.update(checkpoint=data)
+        release_connection()
 
     def before_create() -> None:
-        PostTarget.objects.filter(
-            pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
-        ).update(create_started_at=timezone.now())
+        owned.update(create_started_at=timezone.now())
+        release_connection()
 
     client = get_client(target.platform, recorder=_recorder(target_id))
+    release_connection()
     try:
         result = client.publish(
             _credentials(account),
@@ -235,6 +241,7 @@ def target_reconcile(*, target_id: int) -> None:
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
     since = (target.create_started_at or target.updated_at).timestamp()
     client = get_client(target.platform, recorder=_recorder(target_id))
+    release_connection()
     try:
         found = client.find_published(
             _credentials(target.account), content_from_post(target.post), since_epoch=since

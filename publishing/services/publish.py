@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Store
 from mollkom_social.api.errors import ApiError
+from mollkom_social.db import release_connection
 from publishing.models import Post
 from publishing.platforms.base import Content, MediaItem
 from publishing.selectors import post_body, post_is_settled
@@ -53,6 +54,7 @@ def post_wait_settled(*, post: Post, timeout: float) -> None:
     while time.monotonic() < deadline:
         if post_is_settled(post=post):
             return
+        release_connection()  # don't hold a pooled connection while sleeping
         time.sleep(settings.PUBLISH_WAIT_POLL_SECONDS)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 import redis
 import requests
 from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.test import APIClient
@@ -43,9 +44,9 @@ class Stack:
         )
         self.services: list[Service] = []
 
-    def worker(self, name: str = "worker") -> Service:
+    def worker(self, name: str = "worker", concurrency: int = 8, **env: str) -> Service:
         started = timezone.now()
-        service = start_worker(self.env, self.log_dir, name)
+        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency)
         self.services.append(service)
         wait_for(
             lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),
@@ -233,3 +234,37 @@ def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
     target = PostTarget.objects.get()
     assert target.attempt_count == 2
     assert tweet["request_body"]["media"]["media_ids"] == target.checkpoint["media_ids"]
+
+
+def test_many_publishing_threads_share_a_small_connection_pool(
+    api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
+) -> None:
+    requests.post(f"{stack.sandbox.base_url}/_sandbox/latency", json={"ms": 300}, timeout=5)
+    # libpq names the worker's connections, so they can be counted on the server.
+    stack.worker(
+        concurrency=16, DB_POOL_MAX_SIZE="2", DB_POOL_MIN_SIZE="1", PGAPPNAME="e2e-pool-worker"
+    )
+    posts = [
+        publish(api, store, wait=False, content={"text": f"item {i}", "media": [], "link": None})
+        for i in range(24)
+    ]
+    peak = 0
+
+    def all_published() -> bool:
+        nonlocal peak
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                ["e2e-pool-worker"],
+            )
+            peak = max(peak, cursor.fetchone()[0])
+        return {post_status(api, p["post_id"]) for p in posts} == {"published"}
+
+    wait_for(all_published, 60, f"24 posts through 16 threads\n{stack.logs()}")
+    assert len(stack.x_creates()) == 24
+    assert 1 <= peak <= 2  # the worker's pool, however many threads wait on X
+    # ...and no thread holds a connection while it waits on X, so the calls overlap:
+    # holding one would serialise them two at a time.
+    arrivals = sorted(datetime.fromisoformat(r["at"]).timestamp() for r in stack.x_creates())
+    in_flight = max(sum(1 for t in arrivals if a <= t < a + 0.3) for a in arrivals)
+    assert in_flight >= 4

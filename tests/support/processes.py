@@ -71,30 +71,15 @@ class Service:
         return self.log_path.read_text(errors="replace")
 
 
-def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker") -> Service:
-    return Service(
-        name,
-        [
-            str(BIN / "celery"),
-            "-A",
-            "mollkom_social",
-            "worker",
-            "-Q",
-            "default,publish.x",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "8",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"{name}@%h",
-        ],
-        env,
-        log_dir,
-    )
+def start_worker(
+    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int = 8
+) -> Service:
+    command = [
+        str(BIN / "celery"), "-A", "mollkom_social", "worker", "-Q", "default,publish.x",
+        "--pool", "threads", "--concurrency", str(concurrency),
+        "--without-mingle", "--without-gossip", "--loglevel", "INFO", "-n", f"{name}@%h",
+    ]  # fmt: skip
+    return Service(name, command, env, log_dir)
 
 
 def start_beat(env: dict[str, str], log_dir: Path) -> Service:
