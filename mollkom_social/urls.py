@@ -8,7 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
-from publishing.api.views import SocialPublishApi, SocialPublishDetailApi
+from publishing.api.views import (
+    SocialPublishApi,
+    SocialPublishDetailApi,
+    SocialPublishRetryApi,
+    SocialPublishUnpublishApi,
+)
 
 
 @csrf_exempt
@@ -18,6 +23,16 @@ def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 api_v1 = [
     path("social-publish", SocialPublishApi.as_view(), name="social-publish"),
+    path(
+        "social-publish/<str:post_id>/retry",
+        SocialPublishRetryApi.as_view(),
+        name="social-publish-retry",
+    ),
+    path(
+        "social-publish/<str:post_id>/unpublish",
+        SocialPublishUnpublishApi.as_view(),
+        name="social-publish-unpublish",
+    ),
     path(
         "social-publish/<str:post_id>",
         SocialPublishDetailApi.as_view(),

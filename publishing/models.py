@@ -15,6 +15,8 @@ class TargetStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # Published, then taken down again through unpublish; the row keeps its history.
+    DELETED = "deleted", "Deleted"
 
 
 class PostStatus(models.TextChoices):
@@ -25,6 +27,7 @@ class PostStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
     CANCELLED = "cancelled", "Cancelled"
+    DELETED = "deleted", "Deleted"
 
 
 class Post(models.Model):
@@ -59,6 +62,9 @@ class PostTarget(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
+    # attempt_count when the last manual retry began: automatic retries count from here,
+    # while attempt_count itself only grows (it fences stale workers).
+    retry_base = models.PositiveIntegerField(default=0)
     # Intermediate ids (uploaded media, containers) so a retry resumes, never restarts.
     checkpoint = models.JSONField(default=dict, blank=True)
     # Set right before the call that creates the public post: from then on a lost
@@ -71,6 +77,7 @@ class PostTarget(models.Model):
     # The platform's own words for the last error, beside our plain-language message.
     platform_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

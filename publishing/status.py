@@ -12,6 +12,7 @@ SETTLED = {
     TargetStatus.FAILED,
     TargetStatus.UNCONFIRMED,
     TargetStatus.CANCELLED,
+    TargetStatus.DELETED,
 }
 
 
@@ -27,8 +28,10 @@ def post_status(target_statuses: Iterable[str]) -> PostStatus:
     failed = TargetStatus.FAILED in statuses
     if published and failed:
         return PostStatus.PARTIALLY_PUBLISHED
-    if published:
+    if published:  # still live on at least one platform, even if taken down elsewhere
         return PostStatus.PUBLISHED
+    if TargetStatus.DELETED in statuses:
+        return PostStatus.DELETED
     if failed:
         return PostStatus.FAILED
     return PostStatus.CANCELLED

@@ -128,3 +128,91 @@ class PostOutputSerializer(serializers.Serializer[Any]):
 class CancelOutputSerializer(serializers.Serializer[Any]):
     success = serializers.BooleanField()
     message = serializers.CharField()
+
+
+class PostUpdateInputSerializer(StrictSerializer):
+    """Every field optional; what is sent replaces what the post had."""
+
+    store_id = StrictUUIDField(required=False)
+    platforms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Platform.values), allow_empty=False, required=False
+    )
+    content = ContentInputSerializer(required=False)
+    schedule_at = StrictDateTimeField(required=False, allow_null=True)
+
+    validate_platforms = PublishInputSerializer.validate_platforms
+    validate_schedule_at = PublishInputSerializer.validate_schedule_at
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not set(attrs) - {"store_id"}:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send at least one of content, platforms, schedule_at."]}
+            )
+        return attrs
+
+
+class RetryInputSerializer(StrictSerializer):
+    store_id = StrictUUIDField(required=False)
+    platforms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Platform.values), allow_empty=False, required=False
+    )
+
+
+class QueryDateTimeField(StrictDateTimeField):
+    """In a query string an unencoded "+03:00" arrives as " 03:00": read it as meant."""
+
+    def to_internal_value(self, data: Any) -> datetime:
+        return super().to_internal_value(data.replace(" ", "+") if isinstance(data, str) else data)
+
+
+class PostListQuerySerializer(StrictSerializer):
+    """Query parameters of the post list; unknown ones are refused like unknown fields."""
+
+    store_id = serializers.UUIDField(required=False)
+    status = serializers.CharField(required=False)
+    platform = serializers.ChoiceField(choices=Platform.values, required=False)
+    scheduled_from = QueryDateTimeField(required=False)
+    scheduled_to = QueryDateTimeField(required=False)
+    published_from = QueryDateTimeField(required=False)
+    published_to = QueryDateTimeField(required=False)
+    q = serializers.CharField(required=False, max_length=200)
+    cursor = serializers.CharField(required=False, max_length=500)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+
+    def validate_status(self, value: str) -> list[str]:
+        from publishing.models import PostStatus
+
+        statuses = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = sorted(set(statuses) - set(PostStatus.values))
+        if unknown or not statuses:
+            raise serializers.ValidationError(
+                f"Unknown status {', '.join(unknown) or value!r}; "
+                f"use one or more of {', '.join(PostStatus.values)}."
+            )
+        return statuses
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("scheduled", "published"):
+            start, end = attrs.get(f"{name}_from"), attrs.get(f"{name}_to")
+            if start and end and start >= end:
+                raise serializers.ValidationError({f"{name}_to": [f"Must be after {name}_from."]})
+        return attrs
+
+
+class PostListOutputSerializer(serializers.Serializer[Any]):
+    success = serializers.BooleanField()
+    posts = PostOutputSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class UnpublishResultSerializer(serializers.Serializer[Any]):
+    platform = serializers.CharField()
+    status = serializers.ChoiceField(choices=["deleted", "not_supported", "failed"])
+    error = serializers.DictField(required=False)
+
+
+class UnpublishOutputSerializer(serializers.Serializer[Any]):
+    success = serializers.BooleanField()
+    post_id = serializers.UUIDField()
+    status = serializers.CharField()
+    results = UnpublishResultSerializer(many=True)

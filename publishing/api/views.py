@@ -10,16 +10,53 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Store
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import (
     CancelOutputSerializer,
+    PostListOutputSerializer,
+    PostListQuerySerializer,
     PostOutputSerializer,
+    PostUpdateInputSerializer,
     PublishInputSerializer,
+    RetryInputSerializer,
+    UnpublishOutputSerializer,
 )
-from publishing.selectors import post_body, post_get
+from publishing.platforms.base import Content, MediaItem
+from publishing.selectors import InvalidCursor, PostFilters, post_body, post_get, posts_list
+from publishing.services.lifecycle import (
+    UNCHANGED,
+    PostChanges,
+    post_retry,
+    post_unpublish,
+    post_update,
+)
 from publishing.services.posts import post_cancel
 from publishing.services.publish import publish
+
+
+def _store(request: Request, store_id: Any = None) -> Store:
+    """The API key's store; a store_id that names another store is a 403."""
+    store = request_api_key(request).store
+    if store_id is not None and str(store_id) != str(store.pk):
+        raise ApiError("forbidden", "store_id is not the API key's store.", http_status=403)
+    return store
+
+
+def _uuid(value: str) -> Any:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise ApiError("not_found", "No such post.", http_status=404) from None
+
+
+def _content(data: dict[str, Any]) -> Content:
+    return Content(
+        text=data["text"],
+        media=tuple(MediaItem(type=m["type"], url=m["url"]) for m in data["media"]),
+        link=data["link"] or "",
+    )
 
 
 class SocialPublishApi(APIView):
@@ -28,15 +65,12 @@ class SocialPublishApi(APIView):
         responses={200: PostOutputSerializer},
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                 description="Same key and body replays the first answer; another body is 422.",
             )
         ],
         summary="Publish or schedule a post to one or more platforms",
-    )
+    )  # fmt: skip
     def post(self, request: Request) -> Response:
         serializer = PublishInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -48,23 +82,94 @@ class SocialPublishApi(APIView):
         )
         return Response(outcome.body, status=outcome.status)
 
+    @extend_schema(
+        parameters=[PostListQuerySerializer],
+        responses={200: PostListOutputSerializer},
+        summary="The store's posts, newest first, with filters and cursor pagination",
+    )
+    def get(self, request: Request) -> Response:
+        query = PostListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        store = _store(request, params.get("store_id"))
+        filters = PostFilters(
+            statuses=tuple(params.get("status", ())),
+            platform=params.get("platform"),
+            scheduled_from=params.get("scheduled_from"),
+            scheduled_to=params.get("scheduled_to"),
+            published_from=params.get("published_from"),
+            published_to=params.get("published_to"),
+            text=params.get("q"),
+        )
+        try:
+            page = posts_list(
+                store=store, filters=filters, cursor=params.get("cursor"), limit=params["limit"]
+            )
+        except InvalidCursor as exc:
+            raise ApiError("validation_error", str(exc), details={"cursor": [str(exc)]}) from None
+        return Response({"success": True, "posts": page.items, "next_cursor": page.next_cursor})
+
 
 class SocialPublishDetailApi(APIView):
     @extend_schema(responses={200: PostOutputSerializer}, summary="A post's current status")
     def get(self, request: Request, post_id: str) -> Response:
-        post = post_get(store=request_api_key(request).store, post_id=_uuid(post_id))
+        post = post_get(store=_store(request), post_id=_uuid(post_id))
         if post is None:
             raise ApiError("not_found", "No such post.", http_status=404)
         return Response(post_body(post=post))
 
+    @extend_schema(
+        request=PostUpdateInputSerializer,
+        responses={200: PostOutputSerializer},
+        summary="Edit or reschedule a post while it is still scheduled everywhere",
+    )
+    def patch(self, request: Request, post_id: str) -> Response:
+        serializer = PostUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        store = _store(request, data.get("store_id"))
+        changes = PostChanges(
+            content=_content(data["content"]) if "content" in data else None,
+            platforms=data.get("platforms"),
+            schedule_at=data.get("schedule_at", UNCHANGED),
+        )
+        post = post_update(store=store, post_id=_uuid(post_id), changes=changes)
+        return Response(post_body(post=post))
+
     @extend_schema(responses={200: CancelOutputSerializer}, summary="Cancel a scheduled post")
     def delete(self, request: Request, post_id: str) -> Response:
-        post_cancel(store=request_api_key(request).store, post_id=_uuid(post_id))
+        post_cancel(store=_store(request), post_id=_uuid(post_id))
         return Response({"success": True, "message": "Scheduled post cancelled"})
 
 
-def _uuid(value: str) -> Any:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise ApiError("not_found", "No such post.", http_status=404) from None
+class SocialPublishRetryApi(APIView):
+    @extend_schema(
+        request=RetryInputSerializer,
+        responses={200: PostOutputSerializer},
+        summary="Send the failed platforms of a post again",
+    )
+    def post(self, request: Request, post_id: str) -> Response:
+        serializer = RetryInputSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        store = _store(request, data.get("store_id"))
+        post = post_retry(store=store, post_id=_uuid(post_id), platforms=data.get("platforms"))
+        return Response(post_body(post=post))
+
+
+class SocialPublishUnpublishApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: UnpublishOutputSerializer},
+        summary="Delete a published post from its platforms",
+    )
+    def post(self, request: Request, post_id: str) -> Response:
+        post, results = post_unpublish(store=_store(request), post_id=_uuid(post_id))
+        return Response(
+            {
+                "success": True,
+                "post_id": str(post.pk),
+                "status": post.status,
+                "results": [r.as_json() for r in results],
+            }
+        )

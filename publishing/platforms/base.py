@@ -55,6 +55,10 @@ class OutcomeUnknownError(PlatformError):
     """A create call may or may not have taken effect (timeout, dropped connection)."""
 
 
+class NotSupportedError(PlatformError):
+    """The platform (or this connection to it) does not offer the operation at all."""
+
+
 # --- Data in and out ------------------------------------------------------------------
 
 
@@ -154,4 +158,7 @@ class PlatformClient(ABC):
 
     @abstractmethod
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
-        """Delete a published post. Raises PermanentError where the platform cannot."""
+        """Delete a published post; one already gone counts as deleted.
+
+        Raises NotSupportedError, with the platform's reason, where it cannot delete.
+        """

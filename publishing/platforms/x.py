@@ -264,6 +264,8 @@ class XClient(PlatformClient):
             f"{self.api_base}/2/tweets/{platform_post_id}",
             headers=self._auth(credentials),
         )
+        if response.status_code == 404:
+            return  # already gone: what the merchant asked for
         raise_for_response(response)
 
     @staticmethod

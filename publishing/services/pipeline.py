@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import SocialAccount
+from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.db import release_connection
 from publishing.models import PostTarget, PublishAttempt, TargetStatus
@@ -40,7 +41,9 @@ from publishing.services.posts import content_from_post, post_sync_status
 logger = logging.getLogger(__name__)
 
 
-def _recorder(target_id: int) -> Any:
+def recorder_for(target_id: int) -> Any:
+    """Record every platform call made for a target as a PublishAttempt row."""
+
     def record(call: CallRecord) -> None:
         PublishAttempt.objects.create(
             target_id=target_id,
@@ -133,12 +136,13 @@ def _failed(
     )
 
 
-def _retry_or_fail(target_id: int, attempt: int, error: RetryableError) -> None:
-    if attempt >= settings.PUBLISH_MAX_ATTEMPTS:
-        message = f"{error.message} (gave up after {attempt} tries)"
+def _retry_or_fail(target_id: int, attempt: int, tries: int, error: RetryableError) -> None:
+    """``tries``: attempts since the target was last (re)started by a person."""
+    if tries >= settings.PUBLISH_MAX_ATTEMPTS:
+        message = f"{error.message} (gave up after {tries} tries)"
         _failed(target_id, attempt, error.code, message, error.platform_message)
         return
-    due = timezone.now() + timedelta(seconds=retry_delay(attempt, error.retry_after))
+    due = timezone.now() + timedelta(seconds=retry_delay(tries, error.retry_after))
     # Back to `queued`: the dispatcher sends it again when due (the database, not a
     # long countdown in the broker, holds the retry).
     _finish(
@@ -165,13 +169,25 @@ def _unconfirmed(target_id: int, attempt: int, message: str, platform_error: str
     )
 
 
+def _publishing_account(target: PostTarget) -> SocialAccount:
+    """The account to publish with: the target's own, or, when the merchant reconnected
+    the platform since the post was written, the store's new connection."""
+    if target.account.status != SocialAccount.Status.DISCONNECTED:
+        return target.account
+    current = connected_accounts(store=target.post.store).get(target.platform)
+    if current is None:
+        return target.account
+    PostTarget.objects.filter(pk=target.pk).update(account=current)
+    return current
+
+
 def target_publish(*, target_id: int) -> None:
     """Claim the target and publish it to its platform, resuming from its checkpoint."""
     attempt = target_claim(target_id=target_id)
     if attempt is None:
         return
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
-    account = target.account
+    account = _publishing_account(target)
     if account.status != SocialAccount.Status.CONNECTED:
         _failed(
             target_id,
@@ -194,7 +210,7 @@ def target_publish(*, target_id: int) -> None:
         owned.update(create_started_at=timezone.now())
         release_connection()
 
-    client = get_client(target.platform, recorder=_recorder(target_id))
+    client = get_client(target.platform, recorder=recorder_for(target_id))
     release_connection()
     try:
         result = client.publish(
@@ -204,7 +220,7 @@ def target_publish(*, target_id: int) -> None:
             before_create=before_create,
         )
     except RetryableError as exc:
-        _retry_or_fail(target_id, attempt, exc)
+        _retry_or_fail(target_id, attempt, attempt - target.retry_base, exc)
     except AuthError as exc:
         social_account_mark_needs_reconnect(account_id=account.pk, reason=exc.message)
         _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
@@ -221,6 +237,7 @@ def target_publish(*, target_id: int) -> None:
             _retry_or_fail(
                 target_id,
                 attempt,
+                attempt - target.retry_base,
                 RetryableError("An internal error interrupted the publish.", code="internal"),
             )
     else:
@@ -240,7 +257,7 @@ def target_reconcile(*, target_id: int) -> None:
         return
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
     since = (target.create_started_at or target.updated_at).timestamp()
-    client = get_client(target.platform, recorder=_recorder(target_id))
+    client = get_client(target.platform, recorder=recorder_for(target_id))
     release_connection()
     try:
         found = client.find_published(

@@ -153,3 +153,41 @@ def test_keys_are_per_store(api: APIClient, store: Store, x_account: SocialAccou
     response = other_api.post(URL, body(other, "b"), format="json", HTTP_IDEMPOTENCY_KEY="same")
     assert response.status_code == 200
     assert Post.objects.count() == 2
+
+
+def test_edit_and_dispatch_racing_never_mix_old_and_new(
+    api: APIClient, store: Store, x_account: SocialAccount
+) -> None:
+    from publishing.platforms.base import Content
+    from publishing.services.lifecycle import PostChanges, post_update
+
+    rounds = 30
+    base = timezone.now() + timedelta(minutes=5)
+    posts = []
+    for i in range(rounds):
+        at = (base + timedelta(minutes=i)).isoformat()
+        response = api.post(URL, body(store, f"old {i}", schedule_at=at), format="json")
+        posts.append(response.json()["post_id"])
+    wins = 0
+    for i, post_id in enumerate(posts):
+        lead = random.uniform(-0.01, 0.01)
+        changes = PostChanges(content=Content(text=f"new {i}"))
+        with time_machine.travel(base + timedelta(minutes=i, seconds=1)):
+            edit, dispatch = run_together(
+                after(
+                    max(0, lead),
+                    functools.partial(post_update, store=store, post_id=post_id, changes=changes),
+                ),
+                after(max(0, -lead), dispatch_due),
+            )
+        assert not isinstance(dispatch, Exception), dispatch
+        text = Post.objects.get(pk=post_id).text
+        status = PostTarget.objects.get(post_id=post_id).status
+        if isinstance(edit, ApiError):  # the dispatcher got there first: the old post goes
+            assert edit.status_code == 409
+            assert (text, status) == (f"old {i}", TargetStatus.QUEUED)
+        else:  # the edit won; the dispatcher skipped the locked row or came after it
+            assert not isinstance(edit, Exception), edit
+            assert text == f"new {i}"
+            wins += 1
+    print(f"edit won {wins} of {rounds} rounds")
