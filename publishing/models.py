@@ -89,7 +89,7 @@ class PostTarget(models.Model):
             models.Index(
                 fields=["due_at"],
                 name="target_due_idx",
-                condition=models.Q(status__in=["scheduled", "queued"]),
+                condition=models.Q(status__in=["scheduled", "queued", "unconfirmed"]),
             ),
             models.Index(
                 fields=["lease_expires_at"],

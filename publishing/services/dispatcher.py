@@ -12,13 +12,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from publishing.models import PostTarget, TargetStatus
+from publishing.events import targets_settled
+from publishing.models import Post, PostStatus, PostTarget, TargetStatus
 from publishing.services.posts import post_sync_status
 
 logger = logging.getLogger(__name__)
@@ -37,8 +39,10 @@ class DispatchReport:
 
 def _claim_batches(
     queryset: QuerySet[PostTarget],
-    apply: Callable[[list[PostTarget]], None],
+    apply: Callable[[list[PostTarget]], set[Any]],
 ) -> int:
+    """Claim due rows batch by batch; ``apply`` changes them and returns the posts whose
+    status may have changed, which are re-derived last, in id order (the lock order)."""
     total = 0
     for _ in range(MAX_BATCHES_PER_TICK):
         with transaction.atomic():
@@ -51,9 +55,7 @@ def _claim_batches(
             )
             if not batch:
                 break
-            apply(batch)
-            # Post rows are locked last and in a fixed order (see post_sync_status).
-            for post_id in sorted({t.post_id for t in batch}):
+            for post_id in sorted(apply(batch)):
                 post_sync_status(post_id=post_id)
         total += len(batch)
         if len(batch) < settings.DISPATCH_BATCH_SIZE:
@@ -73,7 +75,21 @@ def _send_on_commit(targets: list[PostTarget]) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def _reconcile_on_commit(targets: list[PostTarget]) -> None:
+def _mark_processing(post_ids: set[Any]) -> None:
+    """A post with a target just queued is `processing`, whatever it was (post_status):
+    one statement for the batch instead of a re-derivation per post. Rows are locked in
+    id order first, as everywhere, so two dispatchers cannot deadlock on them."""
+    ids = list(
+        Post.objects.select_for_update()
+        .filter(pk__in=post_ids)
+        .exclude(status=PostStatus.PROCESSING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Post.objects.filter(pk__in=ids).update(status=PostStatus.PROCESSING, updated_at=timezone.now())
+
+
+def _reconcile_on_commit(targets: list[PostTarget]) -> set[Any]:
     from publishing.tasks import reconcile_target_task
 
     ids = [t.pk for t in targets]
@@ -87,21 +103,25 @@ def _reconcile_on_commit(targets: list[PostTarget]) -> None:
             reconcile_target_task.delay(pk)
 
     transaction.on_commit(send, robust=True)
+    return set()
 
 
 def dispatch_due() -> DispatchReport:
     now = timezone.now()
     report = DispatchReport()
 
-    def queue(batch: list[PostTarget]) -> None:
+    def queue(batch: list[PostTarget]) -> set[Any]:
         PostTarget.objects.filter(pk__in=[t.pk for t in batch]).update(
             status=TargetStatus.QUEUED, enqueued_at=now, updated_at=now
         )
         _send_on_commit(batch)
+        _mark_processing({t.post_id for t in batch})
+        return set()
 
-    def resend(batch: list[PostTarget]) -> None:
+    def resend(batch: list[PostTarget]) -> set[Any]:
         PostTarget.objects.filter(pk__in=[t.pk for t in batch]).update(enqueued_at=now)
         _send_on_commit(batch)
+        return set()  # queued stays queued: no post changes status
 
     # 1. Scheduled posts that fell due.
     report.scheduled = _claim_batches(
@@ -119,7 +139,7 @@ def dispatch_due() -> DispatchReport:
     #    from the checkpoint; after it, the outcome is unknown.
     expired = PostTarget.objects.filter(status=TargetStatus.PROCESSING, lease_expires_at__lt=now)
 
-    def recover(batch: list[PostTarget]) -> None:
+    def recover(batch: list[PostTarget]) -> set[Any]:
         resumable = [t for t in batch if t.create_started_at is None]
         unknown = [t for t in batch if t.create_started_at is not None]
         PostTarget.objects.filter(pk__in=[t.pk for t in resumable]).update(
@@ -139,6 +159,8 @@ def dispatch_due() -> DispatchReport:
             error_message="The worker stopped during the create call; checking the platform.",
         )
         report.unconfirmed += len(unknown)
+        targets_settled(target_ids=[t.pk for t in unknown])
+        return {t.post_id for t in unknown}  # a resumed target leaves its post processing
 
     report.recovered = _claim_batches(expired, recover)
     # 4. Unconfirmed targets due for a look at the platform.

@@ -24,6 +24,7 @@ from accounts.models import SocialAccount
 from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.db import release_connection
+from publishing.events import targets_settled
 from publishing.models import PostTarget, PublishAttempt, TargetStatus
 from publishing.platforms.base import (
     AuthError,
@@ -76,21 +77,21 @@ def retry_delay(attempt: int, retry_after: float | None) -> float:
 def target_claim(*, target_id: int) -> int | None:
     """Move a due, queued target to `processing`; the attempt number, or None if taken."""
     now = timezone.now()
-    with transaction.atomic():
-        claimed = PostTarget.objects.filter(
-            pk=target_id, status=TargetStatus.QUEUED, due_at__lte=now
-        ).update(
-            status=TargetStatus.PROCESSING,
-            lease_expires_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
-            attempt_count=F("attempt_count") + 1,
-            enqueued_at=None,
-            updated_at=now,
-        )
-        if not claimed:
-            return None
-        target = PostTarget.objects.only("post_id", "attempt_count").get(pk=target_id)
-        post_sync_status(post_id=target.post_id)
-    return target.attempt_count
+    claimed = PostTarget.objects.filter(
+        pk=target_id, status=TargetStatus.QUEUED, due_at__lte=now
+    ).update(
+        status=TargetStatus.PROCESSING,
+        lease_expires_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
+        attempt_count=F("attempt_count") + 1,
+        enqueued_at=None,
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    # No post status to update: queued and processing both make a post `processing`.
+    # Read back outside any lock: only the claimer moves attempt_count from here on.
+    attempt: int = PostTarget.objects.values_list("attempt_count", flat=True).get(pk=target_id)
+    return attempt
 
 
 def _finish(target_id: int, attempt: int, **fields: Any) -> bool:
@@ -101,6 +102,7 @@ def _finish(target_id: int, attempt: int, **fields: Any) -> bool:
         ).update(lease_expires_at=None, updated_at=timezone.now(), **fields)
         if updated:
             post_id = PostTarget.objects.values_list("post_id", flat=True).get(pk=target_id)
+            targets_settled(target_ids=[target_id])
             post_sync_status(post_id=post_id)
     if not updated:
         logger.warning("target lost its lease before finishing", extra={"target": target_id})
@@ -271,15 +273,18 @@ def target_reconcile(*, target_id: int) -> None:
     with transaction.atomic():
         base = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED)
         if found is not None:
-            base.update(
+            settled = base.update(
                 status=TargetStatus.PUBLISHED,
                 platform_post_id=found.platform_post_id,
                 url=found.url,
                 published_at=now,
                 error_code="",
                 error_message="",
+                platform_error="",
                 due_at=None,
             )
+            if settled:
+                targets_settled(target_ids=[target_id])
         else:
             base.update(
                 status=TargetStatus.QUEUED,

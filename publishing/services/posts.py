@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import SocialAccount, Store
 from accounts.selectors import connected_accounts
 from mollkom_social.api.errors import ApiError
+from publishing.events import post_status_changed
 from publishing.models import Post, PostTarget, TargetStatus
 from publishing.platforms.base import Content, MediaItem
 from publishing.platforms.registry import available_platforms, get_client
@@ -93,7 +94,8 @@ def post_create(
     now = timezone.now()
     scheduled = request.schedule_at is not None
     status = TargetStatus.SCHEDULED if scheduled else TargetStatus.QUEUED
-    with transaction.atomic():
+    # No savepoint: the caller's transaction (if any) fails as a whole anyway.
+    with transaction.atomic(savepoint=False):
         post = Post.objects.create(
             store=store,
             text=request.content.text,
@@ -160,3 +162,5 @@ def post_sync_status(*, post_id: Any) -> None:
     derived = post_status(statuses)
     if post.status != derived:
         Post.objects.filter(pk=post_id).update(status=derived, updated_at=timezone.now())
+        post.status = derived
+        post_status_changed(post=post, status=derived)
