@@ -84,7 +84,36 @@ def social_account_connect(
     return account
 
 
+def _account_event(account_id: int, type: str) -> None:
+    from accounts.selectors import account_item
+    from webhooks.services.events import event_emit  # webhooks build on accounts
+
+    account = SocialAccount.objects.get(pk=account_id)
+    event_emit(store=account.store_id, type=type, data=account_item(account))
+
+
+@transaction.atomic
 def social_account_mark_needs_reconnect(*, account_id: int, reason: str) -> None:
-    SocialAccount.objects.filter(pk=account_id, status=SocialAccount.Status.CONNECTED).update(
-        status=SocialAccount.Status.NEEDS_RECONNECT, status_reason=reason[:500]
+    """The platform refused the account's token: the merchant must reconnect it."""
+    changed = SocialAccount.objects.filter(
+        pk=account_id, status=SocialAccount.Status.CONNECTED
+    ).update(status=SocialAccount.Status.NEEDS_RECONNECT, status_reason=reason[:500])
+    if changed:
+        _account_event(account_id, "account.needs_reconnect")
+
+
+@transaction.atomic
+def social_account_disconnect(*, account: SocialAccount, reason: str = "") -> None:
+    """Forget the account's tokens; its history (posts, targets) stays."""
+    changed = (
+        SocialAccount.objects.filter(pk=account.pk)
+        .exclude(status=SocialAccount.Status.DISCONNECTED)
+        .update(
+            status=SocialAccount.Status.DISCONNECTED,
+            status_reason=reason[:500],
+            access_token_encrypted="",
+            refresh_token_encrypted="",
+        )
     )
+    if changed:
+        _account_event(account.pk, "account.disconnected")

@@ -21,11 +21,14 @@ app.steps["worker"].add(worker_heartbeat.HeartbeatStep)
 
 
 class _QuietDispatcher(logging.Filter):
-    """The dispatcher runs every few seconds; its received/succeeded lines would bury the
-    log lines that matter. Its own "dispatched" line still says when it did something."""
+    """The periodic sweeps run every few seconds; their received/succeeded lines would bury
+    the log lines that matter. They log on their own when they did something."""
+
+    ROUTINE = ("publishing.dispatch_due", "webhooks.deliver_due")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "publishing.dispatch_due" not in record.getMessage()
+        message = record.getMessage()
+        return not any(name in message for name in self.ROUTINE)
 
 
 for _name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):

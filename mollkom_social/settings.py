@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "publishing",
     "content_ai",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +256,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Webhooks -------------------------------------------------------------------------
+
+# Webhook URLs pass the same SSRF guard as media (MEDIA_ALLOW_LOOPBACK/PRIVATE/HTTP).
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 50)
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env_float("WEBHOOK_SWEEP_INTERVAL_SECONDS", 10.0)

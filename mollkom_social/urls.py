@@ -14,6 +14,7 @@ from publishing.api.views import (
     SocialPublishRetryApi,
     SocialPublishUnpublishApi,
 )
+from webhooks.api.urls import urlpatterns as webhook_urls
 
 
 @csrf_exempt
@@ -45,6 +46,7 @@ api_v1 = [
         ),
         name="schema",
     ),
+    *webhook_urls,
     # Everything else under the API answers in the API's error shape, never HTML.
     re_path(r"^(?P<rest>.*)$", api_not_found),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -35,15 +34,11 @@ def test_healthz_without_heartbeats(client: Client) -> None:
     assert body["beat"] == {"last_seen": None, "ok": False}
 
 
-def test_healthz_reports_a_broker_that_is_down(client: Client, settings: Any) -> None:
-    from mollkom_social.celery import app
+def test_healthz_reports_a_broker_that_is_down(client: Client) -> None:
+    from tests.support.broker import broker_unreachable
 
-    original = app.conf.broker_url
-    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
-    try:
+    with broker_unreachable():
         response = client.get("/healthz")
-    finally:
-        app.conf.update(broker_url=original)
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
 

@@ -403,16 +403,11 @@ def test_with_the_broker_down_the_post_is_kept_and_sent_later(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from mollkom_social.celery import app
+    from tests.support.broker import broker_unreachable
 
     settings.PUBLISH_WAIT_SECONDS = 0.2
-    original = app.conf.broker_url
-    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            answer = publish_request(api, store)
-    finally:
-        app.conf.update(broker_url=original)
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        answer = publish_request(api, store)
     assert answer["status"] == "processing"  # answered, and nothing lost
     target = only_target()
     assert target.status == TargetStatus.QUEUED
