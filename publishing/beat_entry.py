@@ -1,20 +1,11 @@
-"""The dispatcher's beat entry, shared by the migration that creates it and the command
-that re-tunes it to DISPATCH_INTERVAL_SECONDS."""
+"""The dispatcher's one beat entry."""
 
 from __future__ import annotations
 
-from typing import Any
+from mollkom_social.beat import BeatEntry
 
-TASK = "publishing.dispatch_due"
-NAME = "Dispatch due posts"
-DESCRIPTION = "Hands due scheduled posts, retries and recoveries to the workers."
-
-
-def dispatch_entry_ensure(*, interval_model: Any, task_model: Any, every_seconds: float) -> None:
-    """Create or update the one beat entry (models passed in, so migrations can use it)."""
-    every = max(1, round(every_seconds))
-    schedule, _ = interval_model.objects.get_or_create(every=every, period="seconds")
-    task_model.objects.update_or_create(
-        name=NAME,
-        defaults={"task": TASK, "interval": schedule, "enabled": True, "description": DESCRIPTION},
-    )
+DISPATCH = BeatEntry(
+    name="Dispatch due posts",
+    task="publishing.dispatch_due",
+    description="Hands due scheduled posts, retries and recoveries to the workers.",
+)

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.db import migrations
 
-from publishing.beat_entry import NAME, dispatch_entry_ensure
-
-
-def create_entry(apps: Any, schema_editor: Any) -> None:
-    dispatch_entry_ensure(
-        interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
-        task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
-        every_seconds=settings.DISPATCH_INTERVAL_SECONDS,
-    )
-
-
-def remove_entry(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from publishing.beat_entry import DISPATCH
 
 
 class Migration(migrations.Migration):
@@ -27,4 +12,4 @@ class Migration(migrations.Migration):
         ("publishing", "0001_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
-    operations = [migrations.RunPython(create_entry, remove_entry)]
+    operations = [DISPATCH.migration("DISPATCH_INTERVAL_SECONDS")]

@@ -20,7 +20,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
-from publishing.beat_entry import dispatch_entry_ensure
+from publishing.beat_entry import DISPATCH
 from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.support.api import PUBLISH_URL, post_status, publish
@@ -83,7 +83,7 @@ def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
     redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
     # The flush between transactional tests empties beat's tables: put the entry back,
     # ticking every second.
-    dispatch_entry_ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
+    DISPATCH.ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
     server, base_url = serve_in_thread()
     settings.X_API_BASE_URL = f"{base_url}/x"
     settings.X_WEB_BASE_URL = f"{base_url}/x-web"

@@ -61,12 +61,13 @@ def test_admin_pages_show_deliveries_and_attempts_but_never_the_secret(
 def test_sweep_beat_entry_runs_every_configured_interval(db: Any, settings: Any) -> None:
     settings.WEBHOOK_SWEEP_INTERVAL_SECONDS = 7
     migration = importlib.import_module("webhooks.migrations.0002_sweep_schedule")
-    migration.create_entry(apps, None)
-    migration.create_entry(apps, None)  # idempotent
+    [operation] = migration.Migration.operations
+    operation.code(apps, None)
+    operation.code(apps, None)  # idempotent
     entry = PeriodicTask.objects.get(name=NAME)
     assert (entry.task, entry.enabled) == (TASK, True)
     assert (entry.interval.every, entry.interval.period) == (7, "seconds")
-    migration.remove_entry(apps, None)
+    operation.reverse_code(apps, None)
     assert not PeriodicTask.objects.filter(name=NAME).exists()
     assert WebhookEvent.objects.count() == 0
 
