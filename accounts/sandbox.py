@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import SocialAccount, Store
 from accounts.services import social_account_connect
+from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox.x import sandbox_token, sandbox_user_id
 
 
@@ -17,5 +18,12 @@ def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
             platform_account_id=sandbox_user_id(username),
             handle=username,
             access_token=sandbox_token(username),
-        )
+        ),
+        social_account_connect(
+            store=store,
+            platform="threads",
+            platform_account_id=threads_sandbox.sandbox_user_id(username),
+            handle=username,
+            access_token=threads_sandbox.sandbox_token(username),
+        ),
     ]

@@ -264,3 +264,20 @@ WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
 WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 50)
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env_float("WEBHOOK_SWEEP_INTERVAL_SECONDS", 10.0)
+
+# --- Threads --------------------------------------------------------------------------
+
+# Without a Threads app id, Threads goes to the sandbox at SANDBOX_URL, as X does. The API
+# version is pinned (PLATFORMS.md: "pin a version"); the official Postman collection calls
+# the unversioned host, which Meta serves with its default version, v1.0 today.
+THREADS_CLIENT_ID = env_str("THREADS_CLIENT_ID", "")
+THREADS_CLIENT_SECRET = env_str("THREADS_CLIENT_SECRET", "")
+_threads_sandboxed = bool(SANDBOX_URL) and not THREADS_CLIENT_ID
+THREADS_API_BASE_URL = env_str(
+    "THREADS_API_BASE_URL",
+    f"{SANDBOX_URL}/threads/v1.0" if _threads_sandboxed else "https://graph.threads.net/v1.0",
+).rstrip("/")
+# Containers are polled from this interval, doubling up to 30 s, for at most the wait;
+# then the attempt is retried later and polls the same container again.
+THREADS_CONTAINER_POLL_SECONDS = env_float("THREADS_CONTAINER_POLL_SECONDS", 2.0)
+THREADS_CONTAINER_WAIT_SECONDS = env_float("THREADS_CONTAINER_WAIT_SECONDS", 120.0)

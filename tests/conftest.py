@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import SocialAccount, Store
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.factories import ApiKeyFactory, SocialAccountFactory, StoreFactory
+from tests.support.sandbox import platform_urls
 
 
 @pytest.fixture(autouse=True)
@@ -46,9 +47,8 @@ def x_account(store: Store) -> SocialAccount:
 def sandbox(settings: Any) -> Iterator[SandboxServer]:
     """The sandbox platforms on a free local port, with the service pointed at it."""
     server, base_url = serve_in_thread()
-    settings.SANDBOX_URL = base_url
-    settings.X_API_BASE_URL = f"{base_url}/x"
-    settings.X_WEB_BASE_URL = f"{base_url}/x-web"
+    for name, value in platform_urls(base_url).items():
+        setattr(settings, name, value)
     settings.MEDIA_ALLOW_LOOPBACK = True
     settings.MEDIA_ALLOW_HTTP = True
     try:

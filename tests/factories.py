@@ -6,7 +6,12 @@ import factory
 
 from accounts.models import ApiKey, SocialAccount, Store
 from accounts.services import api_key_create
-from publishing.sandbox.x import sandbox_token, sandbox_user_id
+from publishing.sandbox import threads as threads_sandbox
+from publishing.sandbox import x as x_sandbox
+
+# Each sandbox platform names its users by its own ids and tokens.
+_SANDBOX_IDS = {"x": x_sandbox.sandbox_user_id, "threads": threads_sandbox.sandbox_user_id}
+_SANDBOX_TOKENS = {"x": x_sandbox.sandbox_token, "threads": threads_sandbox.sandbox_token}
 
 
 class StoreFactory(factory.django.DjangoModelFactory[Store]):
@@ -32,11 +37,14 @@ class SocialAccountFactory(factory.django.DjangoModelFactory[SocialAccount]):
     store = factory.SubFactory(StoreFactory)
     platform = "x"
     handle = factory.Sequence(lambda n: f"shop_{n}")
-    platform_account_id = factory.LazyAttribute(lambda o: sandbox_user_id(o.handle))
+    platform_account_id = factory.LazyAttribute(
+        lambda o: _SANDBOX_IDS.get(o.platform, x_sandbox.sandbox_user_id)(o.handle)
+    )
     status = SocialAccount.Status.CONNECTED
 
     @factory.post_generation
     def token(obj: SocialAccount, create: bool, extracted: Any, **kwargs: Any) -> None:
-        obj.access_token = extracted or sandbox_token(obj.handle)
+        token = _SANDBOX_TOKENS.get(obj.platform, x_sandbox.sandbox_token)
+        obj.access_token = extracted or token(obj.handle)
         if create:
             obj.save()

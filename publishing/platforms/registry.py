@@ -9,6 +9,7 @@ from django.conf import settings
 from publishing.media import fetch_media
 from publishing.platforms.base import PlatformClient
 from publishing.platforms.http import Http, Recorder
+from publishing.platforms.threads import ThreadsClient
 from publishing.platforms.x import XClient
 
 
@@ -21,7 +22,16 @@ def _x(http: Http) -> PlatformClient:
     )
 
 
-CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {"x": _x}
+def _threads(http: Http) -> PlatformClient:
+    return ThreadsClient(
+        api_base=settings.THREADS_API_BASE_URL,
+        http=http,
+        poll_interval=settings.THREADS_CONTAINER_POLL_SECONDS,
+        max_wait=settings.THREADS_CONTAINER_WAIT_SECONDS,
+    )
+
+
+CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {"x": _x, "threads": _threads}
 
 
 def available_platforms() -> list[str]:

@@ -37,7 +37,9 @@ def test_sandbox_accounts_are_connected_with_encrypted_tokens() -> None:
     data = create_store("Shop", "--timezone", "Africa/Cairo", "--sandbox-accounts")
     store = Store.objects.get(pk=data["store_id"])
     assert store.timezone == "Africa/Cairo"
-    [account] = SocialAccount.objects.filter(store=store)
+    accounts = {a.platform: a for a in SocialAccount.objects.filter(store=store)}
+    assert set(accounts) == {"x", "threads"}  # every platform the sandbox serves
+    account = accounts["x"]
     assert (account.platform, account.status) == ("x", "connected")
     assert account.platform_account_id == sandbox_user_id(account.handle)
     assert account.access_token == sandbox_token(account.handle)

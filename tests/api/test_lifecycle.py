@@ -355,3 +355,31 @@ def test_lifecycle_calls_on_another_stores_post_are_404(
     _, other_api = other_store_client()
     for path in ("retry", "unpublish"):
         assert other_api.post(f"{URL}/{post_id}/{path}", format="json").status_code == 404
+
+
+def test_unpublish_answers_not_supported_when_the_connection_may_not_delete(
+    api: APIClient, store: Store, sandbox: SandboxServer
+) -> None:
+    from publishing.sandbox.threads import sandbox_token as threads_token
+
+    # Connected without Threads' delete permission: Threads itself refuses the delete.
+    granted = ["threads_basic", "threads_content_publish"]
+    SocialAccountFactory.create(
+        store=store, platform="threads", handle="souq", token=threads_token("souq", granted)
+    )
+    answer = publish(api, store, wait=False, platforms=["threads"])
+    target_publish(target_id=PostTarget.objects.get(post_id=answer["post_id"]).pk)
+    assert PostTarget.objects.get().status == TargetStatus.PUBLISHED
+
+    response = api.post(f"{URL}/{answer['post_id']}/unpublish", format="json")
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["platform"] == "threads"
+    assert result["status"] == "not_supported"
+    assert result["error"]["code"] == "not_supported"
+    assert "reconnect Threads" in result["error"]["message"]
+    assert result["error"]["platform_message"] == (
+        "Application does not have permission for this action"
+    )
+    assert PostTarget.objects.get().status == TargetStatus.PUBLISHED  # still live, truthfully
+    assert len(sandbox.state.posts("threads")) == 1

@@ -25,6 +25,7 @@ from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.support.api import PUBLISH_URL, post_status, publish
 from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
+from tests.support.sandbox import platform_urls
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -85,8 +86,8 @@ def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
     # ticking every second.
     DISPATCH.ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
     server, base_url = serve_in_thread()
-    settings.X_API_BASE_URL = f"{base_url}/x"
-    settings.X_WEB_BASE_URL = f"{base_url}/x-web"
+    for name, value in platform_urls(base_url).items():
+        setattr(settings, name, value)
     settings.MEDIA_ALLOW_HTTP = True
     stack = Stack(server, tmp_path)
     try:

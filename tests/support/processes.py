@@ -13,6 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.support.sandbox import platform_urls
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -27,9 +29,7 @@ def service_env(sandbox_url: str, **extra: str) -> dict[str, str]:
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
             f"{connection.settings_dict['NAME']}"
         ),
-        SANDBOX_URL=sandbox_url,
-        X_API_BASE_URL=f"{sandbox_url}/x",
-        X_WEB_BASE_URL=f"{sandbox_url}/x-web",
+        **platform_urls(sandbox_url),
         MEDIA_ALLOW_LOOPBACK="true",
         MEDIA_ALLOW_HTTP="true",
         PYTHONUNBUFFERED="1",
@@ -72,10 +72,14 @@ class Service:
 
 
 def start_worker(
-    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int = 8
+    env: dict[str, str],
+    log_dir: Path,
+    name: str = "worker",
+    concurrency: int = 8,
+    queues: str = "default,publish.x",
 ) -> Service:
     command = [
-        str(BIN / "celery"), "-A", "mollkom_social", "worker", "-Q", "default,publish.x",
+        str(BIN / "celery"), "-A", "mollkom_social", "worker", "-Q", queues,
         "--pool", "threads", "--concurrency", str(concurrency),
         "--without-mingle", "--without-gossip", "--loglevel", "INFO", "-n", f"{name}@%h",
     ]  # fmt: skip

@@ -1,0 +1,13 @@
+"""Where each platform's API lives when the sandbox at `base_url` stands in for it."""
+
+from __future__ import annotations
+
+
+def platform_urls(base_url: str) -> dict[str, str]:
+    """Settings (and environment variables) pointing every platform at the sandbox."""
+    return {
+        "SANDBOX_URL": base_url,
+        "X_API_BASE_URL": f"{base_url}/x",
+        "X_WEB_BASE_URL": f"{base_url}/x-web",
+        "THREADS_API_BASE_URL": f"{base_url}/threads/v1.0",
+    }
