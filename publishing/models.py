@@ -36,6 +36,8 @@ class Post(models.Model):
     text = models.TextField(blank=True)
     media = models.JSONField(default=list, blank=True)
     link = models.CharField(max_length=2048, blank=True)
+    # Per platform: {"format": …, "text": …, …} as the request gave them.
+    options = models.JSONField(default=dict, blank=True)
     schedule_at = models.DateTimeField(null=True, blank=True)
     # Derived from the targets (publishing.status.post_status) in the same transaction
     # as every target change; stored so staff and the API can filter on it.

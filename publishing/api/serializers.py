@@ -17,6 +17,7 @@ from mollkom_social.api.fields import (
     StrictCharField,
     StrictUUIDField,
 )
+from publishing.api.options import OptionsField
 
 
 class StrictSerializer(NoUnknownFieldsMixin, serializers.Serializer[Any]):
@@ -90,6 +91,7 @@ class PublishInputSerializer(StrictSerializer):
     content = ContentInputSerializer()
     schedule_at = StrictDateTimeField(required=False, allow_null=True, default=None)
     wait = StrictBooleanField(required=False, default=True)
+    options = OptionsField(required=False, default=dict)
 
     def validate_platforms(self, value: list[str]) -> list[str]:
         repeated = sorted({p for p in value if value.count(p) > 1})
@@ -107,6 +109,20 @@ class PublishInputSerializer(StrictSerializer):
         if value > now + timedelta(days=horizon):
             raise serializers.ValidationError(f"Must be within {horizon} days from now.")
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        _check_options_platforms(attrs.get("options") or {}, attrs.get("platforms"))
+        return attrs
+
+
+def _check_options_platforms(options: dict[str, Any], platforms: list[str] | None) -> None:
+    if platforms is None:
+        return
+    extra = sorted(set(options) - set(platforms))
+    if extra:
+        raise serializers.ValidationError(
+            {"options": {p: ["Options for a platform the post is not sent to."] for p in extra}}
+        )
 
 
 class ResultSerializer(serializers.Serializer[Any]):
@@ -139,6 +155,7 @@ class PostUpdateInputSerializer(StrictSerializer):
     )
     content = ContentInputSerializer(required=False)
     schedule_at = StrictDateTimeField(required=False, allow_null=True)
+    options = OptionsField(required=False)
 
     validate_platforms = PublishInputSerializer.validate_platforms
     validate_schedule_at = PublishInputSerializer.validate_schedule_at
@@ -146,8 +163,14 @@ class PostUpdateInputSerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not set(attrs) - {"store_id"}:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Send at least one of content, platforms, schedule_at."]}
+                {
+                    "non_field_errors": [
+                        "Send at least one of content, platforms, schedule_at, options."
+                    ]
+                }
             )
+        if "options" in attrs:
+            _check_options_platforms(attrs["options"], attrs.get("platforms"))
         return attrs
 
 

@@ -132,6 +132,7 @@ class SocialPublishDetailApi(APIView):
             content=_content(data["content"]) if "content" in data else None,
             platforms=data.get("platforms"),
             schedule_at=data.get("schedule_at", UNCHANGED),
+            options=data.get("options"),
         )
         post = post_update(store=store, post_id=_uuid(post_id), changes=changes)
         return Response(post_body(post=post))

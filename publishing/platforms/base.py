@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -77,9 +77,14 @@ class MediaItem:
 
 @dataclass(frozen=True)
 class Content:
+    """What one platform is asked to publish: the post's content with that platform's own
+    text (when the request gave one), format ("" = the client infers it) and options."""
+
     text: str = ""
     media: tuple[MediaItem, ...] = ()
     link: str = ""
+    format: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

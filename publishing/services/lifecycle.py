@@ -67,6 +67,7 @@ class PostChanges:
     content: Content | None = None
     platforms: list[str] | None = None
     schedule_at: datetime | None = UNCHANGED
+    options: dict[str, dict[str, Any]] | None = None
 
 
 def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
@@ -89,17 +90,29 @@ def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
                 details={"platforms": {t.platform: t.status for t in targets}},
             )
         schedule_at = post.schedule_at if changes.schedule_at is UNCHANGED else changes.schedule_at
+        platforms = changes.platforms or [t.platform for t in targets]
+        options = post.options if changes.options is None else changes.options
+        strays = sorted(set(changes.options or {}) - set(platforms))
+        if strays:
+            raise ApiError(
+                "validation_error",
+                "Options for a platform the post is not sent to.",
+                details={"options": {p: ["Not a platform of this post."] for p in strays}},
+            )
         request = PublishRequest(
-            platforms=changes.platforms or [t.platform for t in targets],
+            platforms=platforms,
             content=changes.content or content_from_post(post),
             schedule_at=schedule_at,
+            # A dropped platform's options go with it.
+            options={p: o for p, o in options.items() if p in platforms},
         )
         accounts = publish_request_check(store=store, request=request)
         post.text = request.content.text
         post.media = [{"type": m.type, "url": m.url} for m in request.content.media]
         post.link = request.content.link
+        post.options = request.options
         post.schedule_at = schedule_at
-        post.save(update_fields=["text", "media", "link", "schedule_at", "updated_at"])
+        post.save(update_fields=["text", "media", "link", "options", "schedule_at", "updated_at"])
 
         # Dropped platforms were never sent anywhere: their targets simply go.
         PostTarget.objects.filter(post=post).exclude(platform__in=request.platforms).delete()

@@ -217,7 +217,7 @@ def target_publish(*, target_id: int) -> None:
     try:
         result = client.publish(
             _credentials(account),
-            content_from_post(target.post),
+            content_from_post(target.post, target.platform),
             Checkpoint(data=dict(target.checkpoint), save=save_checkpoint),
             before_create=before_create,
         )
@@ -263,7 +263,9 @@ def target_reconcile(*, target_id: int) -> None:
     release_connection()
     try:
         found = client.find_published(
-            _credentials(target.account), content_from_post(target.post), since_epoch=since
+            _credentials(target.account),
+            content_from_post(target.post, target.platform),
+            since_epoch=since,
         )
     except (RetryableError, OutcomeUnknownError, AuthError, PermanentError) as exc:
         logger.warning(

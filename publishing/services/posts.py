@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,14 +25,34 @@ class PublishRequest:
     platforms: list[str]
     content: Content
     schedule_at: datetime | None
+    # Per platform: {"format": …, "text": …, and that platform's own options}.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def content_for(self, platform: str) -> Content:
+        return platform_content(self.content, self.options.get(platform))
 
 
-def content_from_post(post: Post) -> Content:
-    return Content(
+def platform_content(content: Content, options: Mapping[str, Any] | None) -> Content:
+    """The content as one platform gets it: its own text when the request gave one, the
+    format asked for, and the rest of its options."""
+    if not options:
+        return content
+    return replace(
+        content,
+        text=options.get("text", content.text),
+        format=options.get("format", ""),
+        extra={k: v for k, v in options.items() if k not in ("text", "format")},
+    )
+
+
+def content_from_post(post: Post, platform: str | None = None) -> Content:
+    """The post's content; with ``platform``, as that platform gets it (its options)."""
+    content = Content(
         text=post.text,
         media=tuple(MediaItem(type=m["type"], url=m["url"]) for m in post.media),
         link=post.link,
     )
+    return platform_content(content, post.options.get(platform)) if platform else content
 
 
 def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str, SocialAccount]:
@@ -69,7 +90,7 @@ def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str,
                 }
             )
         if platform in available_platforms():
-            for violation in get_client(platform).validate(request.content):
+            for violation in get_client(platform).validate(request.content_for(platform)):
                 found.append(
                     {"code": violation.code, "field": violation.field, "message": violation.message}
                 )
@@ -101,6 +122,7 @@ def post_create(
             text=request.content.text,
             media=[{"type": m.type, "url": m.url} for m in request.content.media],
             link=request.content.link,
+            options=request.options,
             schedule_at=request.schedule_at,
             status=post_status([status]),
         )

@@ -80,6 +80,7 @@ def publish(
             link=content["link"] or "",
         ),
         schedule_at=data["schedule_at"],
+        options=data["options"],
     )
     accounts = publish_request_check(store=store, request=request)
     record = None

@@ -1,0 +1,85 @@
+"""The publish request's per-platform `options`: `{"<platform>": {"format": …, "text": …}}`.
+
+`text` replaces `content.text` for that platform; `format` picks one of the platform's
+formats (absent: the platform's client infers it from the media). Each platform accepts
+only its own keys, so a typo is a 400, not an option silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from mollkom_social.api.fields import StrictBooleanField, StrictCharField
+
+
+def _text() -> StrictCharField:
+    return StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=10000,
+        help_text="This platform's text, instead of content.text.",
+    )  # fmt: skip
+
+
+class PlatformOptionsSerializer(serializers.Serializer[Any]):
+    text = _text()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Must be a JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: ["Unknown option."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class InstagramOptionsSerializer(PlatformOptionsSerializer):
+    format = serializers.ChoiceField(
+        choices=["feed", "reel", "story"], required=False,
+        help_text="Absent: one video is a Reel; images (with videos mixed in) a Feed post.",
+    )  # fmt: skip
+    share_to_feed = StrictBooleanField(required=False, help_text="Reels: also show in Feed.")
+    cover_url = StrictCharField(required=False, max_length=2048, help_text="Reels: cover image.")
+
+
+class FacebookOptionsSerializer(PlatformOptionsSerializer):
+    format = serializers.ChoiceField(
+        choices=["post", "reel"], required=False,
+        help_text="Absent: a post (a single video is a video post).",
+    )  # fmt: skip
+
+
+PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {
+    "instagram": InstagramOptionsSerializer,
+    "facebook": FacebookOptionsSerializer,
+    "x": PlatformOptionsSerializer,
+    "threads": PlatformOptionsSerializer,
+    "tiktok": PlatformOptionsSerializer,
+    "youtube": PlatformOptionsSerializer,
+}
+
+
+class OptionsField(serializers.Field[dict[str, dict[str, Any]], Any, Any, Any]):
+    """A JSON object from platform slug to that platform's options."""
+
+    def to_internal_value(self, data: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object keyed by platform.")
+        cleaned: dict[str, dict[str, Any]] = {}
+        errors: dict[str, Any] = {}
+        for platform, options in data.items():
+            serializer_class = PLATFORM_OPTIONS.get(platform)
+            if serializer_class is None:
+                errors[platform] = ["Not a platform."]
+                continue
+            serializer = serializer_class(data=options)
+            if serializer.is_valid():
+                cleaned[platform] = dict(serializer.validated_data)
+            else:
+                errors[platform] = serializer.errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cleaned
+
+    def to_representation(self, value: dict[str, dict[str, Any]]) -> Any:
+        return value
