@@ -281,3 +281,15 @@ THREADS_API_BASE_URL = env_str(
 # then the attempt is retried later and polls the same container again.
 THREADS_CONTAINER_POLL_SECONDS = env_float("THREADS_CONTAINER_POLL_SECONDS", 2.0)
 THREADS_CONTAINER_WAIT_SECONDS = env_float("THREADS_CONTAINER_WAIT_SECONDS", 120.0)
+
+# --- Content generation (content_ai) -----------------------------------------------------
+
+# Without a key, generation uses the offline template writer (so `make run` works anywhere).
+ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY", "")
+ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-4-6")
+ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL", "")
+ANTHROPIC_TIMEOUT_SECONDS = env_float("ANTHROPIC_TIMEOUT_SECONDS", 30.0)
+ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 2)
+ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 1024)
+# Credits a store gets when its credit account is first used (see content_ai.services.credits).
+AI_INITIAL_CREDITS = env_int("AI_INITIAL_CREDITS", 100)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from content_ai.api.urls import urlpatterns as content_ai_urls
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
 from publishing.api.views import (
@@ -47,6 +48,7 @@ api_v1 = [
         name="schema",
     ),
     *webhook_urls,
+    *content_ai_urls,
     # Everything else under the API answers in the API's error shape, never HTML.
     re_path(r"^(?P<rest>.*)$", api_not_found),
 ]
