@@ -3,87 +3,18 @@ the sandbox over HTTP (see test_worker_beat.py for the stack)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-import redis
 import requests
-from django.conf import settings as django_settings
-from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
-from publishing.beat_entry import DISPATCH
-from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
-from publishing.sandbox.core import SandboxServer, serve_in_thread
+from publishing.models import PostTarget, TargetStatus
+from tests.e2e.conftest import Stack
 from tests.factories import SocialAccountFactory
 from tests.support.api import post_status, publish
-from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
+from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-QUEUES = "default,publish.x,publish.threads"
-
-
-class Stack:
-    def __init__(self, sandbox: SandboxServer, log_dir: Path) -> None:
-        self.sandbox = sandbox
-        self.log_dir = log_dir
-        self.env = service_env(
-            sandbox.base_url,
-            PUBLISH_LEASE_SECONDS="3",
-            RECONCILE_DELAY_SECONDS="1",
-            REQUEUE_AFTER_SECONDS="5",
-            THREADS_API_BASE_URL=f"{sandbox.base_url}/threads/v1.0",
-            THREADS_CONTAINER_POLL_SECONDS="0.05",
-        )
-        self.services: list[Service] = []
-
-    def worker(self, name: str) -> Service:
-        started = timezone.now()
-        service = start_worker(self.env, self.log_dir, name, queues=QUEUES)
-        self.services.append(service)
-        wait_for(
-            lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),
-            30,
-            f"{name} to start",
-        )
-        return service
-
-    def beat(self) -> None:
-        self.services.append(start_beat(self.env, self.log_dir))
-
-    def calls(self, method: str, path: str) -> int:
-        return sum(
-            1
-            for r in self.sandbox.state.requests("threads")
-            if (r["method"], r["path"]) == (method, path)
-        )
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {s.name}\n{s.log()[-4000:]}" for s in self.services)
-
-
-@pytest.fixture
-def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
-    DISPATCH.ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
-    server, base_url = serve_in_thread()
-    settings.X_API_BASE_URL = f"{base_url}/x"
-    settings.X_WEB_BASE_URL = f"{base_url}/x-web"
-    settings.THREADS_API_BASE_URL = f"{base_url}/threads/v1.0"
-    settings.MEDIA_ALLOW_HTTP = True
-    settings.MEDIA_ALLOW_LOOPBACK = True
-    stack = Stack(server, tmp_path)
-    try:
-        yield stack
-    finally:
-        for service in stack.services:
-            service.stop()
-        server.stop()
 
 
 @pytest.fixture
@@ -118,8 +49,8 @@ def test_worker_killed_between_container_and_publish_makes_one_post(
     first.kill()
     target = PostTarget.objects.get()
     assert (target.status, target.create_started_at) == (TargetStatus.PROCESSING, None)
-    assert stack.calls("POST", "/v1.0/me/threads_publish") == 0
-    requests.delete(f"{stack.sandbox.base_url}/_sandbox/faults", timeout=5)
+    assert len(stack.calls("threads", "POST", "/v1.0/me/threads_publish")) == 0
+    stack.clear_faults()
 
     stack.worker("second")
     wait_for(
@@ -131,8 +62,10 @@ def test_worker_killed_between_container_and_publish_makes_one_post(
     target = PostTarget.objects.get()
     assert (target.platform_post_id, target.url) == (post["id"], post["permalink"])
     assert post["container_id"] == target.checkpoint["container"]
-    assert stack.calls("POST", "/v1.0/me/threads") == 1  # resumed from the container
-    assert stack.calls("POST", "/v1.0/me/threads_publish") == 1
+    assert (
+        len(stack.calls("threads", "POST", "/v1.0/me/threads")) == 1
+    )  # resumed from the container
+    assert len(stack.calls("threads", "POST", "/v1.0/me/threads_publish")) == 1
 
 
 def test_x_and_threads_are_published_by_a_real_worker_in_one_request(

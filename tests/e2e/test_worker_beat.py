@@ -5,97 +5,21 @@ sharing the test database."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-import redis
 import requests
-from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
-from publishing.beat_entry import DISPATCH
-from publishing.models import PostTarget, ServiceHeartbeat, TargetStatus
-from publishing.sandbox.core import SandboxServer, serve_in_thread
+from publishing.models import PostTarget, TargetStatus
+from tests.e2e.conftest import Stack
 from tests.support.api import PUBLISH_URL, post_status, publish
-from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
-from tests.support.sandbox import platform_urls
+from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-URL = PUBLISH_URL
-LEASE_SECONDS = 3
-
-
-class Stack:
-    def __init__(self, sandbox: SandboxServer, log_dir: Path) -> None:
-        self.sandbox = sandbox
-        self.log_dir = log_dir
-        self.env = service_env(
-            sandbox.base_url,
-            PUBLISH_LEASE_SECONDS=str(LEASE_SECONDS),
-            RECONCILE_DELAY_SECONDS="1",
-            REQUEUE_AFTER_SECONDS="5",
-        )
-        self.services: list[Service] = []
-
-    def worker(self, name: str = "worker", concurrency: int = 8, **env: str) -> Service:
-        started = timezone.now()
-        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency)
-        self.services.append(service)
-        wait_for(
-            lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),
-            30,
-            f"{name} to start",
-        )
-        return service
-
-    def beat(self) -> Service:
-        service = start_beat(self.env, self.log_dir)
-        self.services.append(service)
-        return service
-
-    def fault(self, **spec: Any) -> None:
-        response = requests.post(
-            f"{self.sandbox.base_url}/_sandbox/faults", json={"platform": "x", **spec}, timeout=5
-        )
-        assert response.status_code == 200, response.text
-
-    def x_creates(self) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.sandbox.state.requests("x")
-            if r["method"] == "POST" and r["path"] == "/2/tweets"
-        ]
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {s.name}\n{s.log()[-4000:]}" for s in self.services)
-
-
-@pytest.fixture
-def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
-    # Messages left in the test broker by earlier (non-worker) tests are not ours.
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
-    # The flush between transactional tests empties beat's tables: put the entry back,
-    # ticking every second.
-    DISPATCH.ensure(interval_model=IntervalSchedule, task_model=PeriodicTask, every_seconds=1)
-    server, base_url = serve_in_thread()
-    for name, value in platform_urls(base_url).items():
-        setattr(settings, name, value)
-    settings.MEDIA_ALLOW_HTTP = True
-    stack = Stack(server, tmp_path)
-    try:
-        yield stack
-    finally:
-        for service in stack.services:
-            service.stop()
-        server.stop()
 
 
 def test_immediate_publish_answers_published_through_a_real_worker(
@@ -140,11 +64,11 @@ def test_cancelled_post_is_never_published(
     stack.worker()
     stack.beat()
     answer = publish(api, store, schedule_at=(timezone.now() + timedelta(seconds=3)).isoformat())
-    response = api.delete(f"{URL}/{answer['post_id']}")
+    response = api.delete(f"{PUBLISH_URL}/{answer['post_id']}")
     assert response.json() == {"success": True, "message": "Scheduled post cancelled"}
     time.sleep(5)  # well past the due time, with beat ticking every second
     assert post_status(api, answer["post_id"]) == "cancelled"
-    assert stack.x_creates() == []
+    assert stack.calls("x", "POST", "/2/tweets") == []
 
 
 def test_posts_due_while_beat_was_down_go_out_when_it_returns(
@@ -195,7 +119,7 @@ def test_worker_killed_during_the_create_call_neither_loses_nor_doubles_the_post
     )
     [tweet] = stack.sandbox.state.posts("x")
     assert PostTarget.objects.get().platform_post_id == tweet["id"]
-    assert len(stack.x_creates()) == 1  # settled by looking, never sent twice
+    assert len(stack.calls("x", "POST", "/2/tweets")) == 1  # settled by looking, never sent twice
 
 
 def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
@@ -219,7 +143,7 @@ def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
     target = PostTarget.objects.get()
     assert (target.status, len(target.checkpoint["media_ids"])) == ("processing", 1)
     assert target.create_started_at is None
-    requests.delete(f"{stack.sandbox.base_url}/_sandbox/faults", timeout=5)
+    stack.clear_faults()
 
     stack.worker("second")
     wait_for(
@@ -227,10 +151,10 @@ def test_worker_killed_before_the_create_call_resumes_from_its_checkpoint(
         40,
         f"recovery\n{stack.logs()}",
     )
-    uploads = [r for r in stack.sandbox.state.requests("x") if r["path"] == "/2/media/upload"]
+    uploads = stack.calls("x", "POST", "/2/media/upload")
     # The first image was not uploaded again: its upload, the killed one, the resumed one.
     assert len(uploads) == 3
-    assert len(stack.x_creates()) == 1
+    assert len(stack.calls("x", "POST", "/2/tweets")) == 1
     [tweet] = stack.sandbox.state.posts("x")
     target = PostTarget.objects.get()
     assert target.attempt_count == 2
@@ -262,10 +186,12 @@ def test_many_publishing_threads_share_a_small_connection_pool(
         return {post_status(api, p["post_id"]) for p in posts} == {"published"}
 
     wait_for(all_published, 60, f"24 posts through 16 threads\n{stack.logs()}")
-    assert len(stack.x_creates()) == 24
+    assert len(stack.calls("x", "POST", "/2/tweets")) == 24
     assert 1 <= peak <= 2  # the worker's pool, however many threads wait on X
     # ...and no thread holds a connection while it waits on X, so the calls overlap:
     # holding one would serialise them two at a time.
-    arrivals = sorted(datetime.fromisoformat(r["at"]).timestamp() for r in stack.x_creates())
+    arrivals = sorted(
+        datetime.fromisoformat(r["at"]).timestamp() for r in stack.calls("x", "POST", "/2/tweets")
+    )
     in_flight = max(sum(1 for t in arrivals if a <= t < a + 0.3) for a in arrivals)
     assert in_flight >= 4
