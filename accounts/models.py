@@ -92,6 +92,9 @@ class SocialAccount(models.Model):
     platform = models.CharField(max_length=16, choices=Platform.choices)
     platform_account_id = models.CharField(max_length=128)
     handle = models.CharField(max_length=128, blank=True)
+    # How the account was connected where a platform offers several logins (Instagram:
+    # "facebook" or "instagram"); it decides which API host the client calls.
+    login_kind = models.CharField(max_length=16, blank=True, default="")
     access_token_encrypted = models.TextField(blank=True, editable=False)
     refresh_token_encrypted = models.TextField(blank=True, editable=False)
     token_expires_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import SocialAccount, Store
 from accounts.services import social_account_connect
+from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox.x import sandbox_token, sandbox_user_id
 
@@ -11,6 +12,16 @@ from publishing.sandbox.x import sandbox_token, sandbox_user_id
 def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
     """Connect one sandbox account per platform the sandbox serves."""
     username = f"store_{store.pk.hex[:8]}"
+    instagram = social_account_connect(
+        store=store,
+        platform="instagram",
+        platform_account_id=instagram_sandbox.sandbox_user_id(username),
+        handle=username,
+        access_token=instagram_sandbox.sandbox_token(username),
+    )
+    # Facebook Login: the connection that can also delete posts (PLATFORMS.md 1.1).
+    instagram.login_kind = instagram_sandbox.FACEBOOK_LOGIN
+    instagram.save(update_fields=["login_kind"])
     return [
         social_account_connect(
             store=store,
@@ -26,4 +37,5 @@ def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
             handle=username,
             access_token=threads_sandbox.sandbox_token(username),
         ),
+        instagram,
     ]

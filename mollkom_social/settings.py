@@ -293,3 +293,28 @@ ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 2)
 ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 1024)
 # Credits a store gets when its credit account is first used (see content_ai.services.credits).
 AI_INITIAL_CREDITS = env_int("AI_INITIAL_CREDITS", 100)
+
+# --- Instagram
+# Without an Instagram (Meta) app id, Instagram goes to the sandbox at SANDBOX_URL, as X and
+# Threads do. Two hosts (PLATFORMS.md 1.1): Facebook Login accounts on graph.facebook.com,
+# Instagram Login accounts on graph.instagram.com; the Graph API version is pinned.
+INSTAGRAM_CLIENT_ID = env_str("INSTAGRAM_CLIENT_ID", "")
+INSTAGRAM_CLIENT_SECRET = env_str("INSTAGRAM_CLIENT_SECRET", "")
+_instagram_sandboxed = bool(SANDBOX_URL) and not INSTAGRAM_CLIENT_ID
+INSTAGRAM_GRAPH_BASE_URL = env_str(
+    "INSTAGRAM_GRAPH_BASE_URL",
+    f"{SANDBOX_URL}/instagram/fb/v25.0"
+    if _instagram_sandboxed
+    else "https://graph.facebook.com/v25.0",
+).rstrip("/")
+INSTAGRAM_IG_BASE_URL = env_str(
+    "INSTAGRAM_IG_BASE_URL",
+    f"{SANDBOX_URL}/instagram/ig/v25.0"
+    if _instagram_sandboxed
+    else "https://graph.instagram.com/v25.0",
+).rstrip("/")
+# Containers are polled from this interval, doubling up to 60 s, for at most the wait (Meta
+# advises about once a minute for up to 5 minutes); then the attempt is retried later and
+# polls the same container again.
+INSTAGRAM_CONTAINER_POLL_SECONDS = env_float("INSTAGRAM_CONTAINER_POLL_SECONDS", 3.0)
+INSTAGRAM_CONTAINER_WAIT_SECONDS = env_float("INSTAGRAM_CONTAINER_WAIT_SECONDS", 300.0)

@@ -6,12 +6,20 @@ import factory
 
 from accounts.models import ApiKey, SocialAccount, Store
 from accounts.services import api_key_create
+from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox import x as x_sandbox
 
 # Each sandbox platform names its users by its own ids and tokens.
-_SANDBOX_IDS = {"x": x_sandbox.sandbox_user_id, "threads": threads_sandbox.sandbox_user_id}
-_SANDBOX_TOKENS = {"x": x_sandbox.sandbox_token, "threads": threads_sandbox.sandbox_token}
+_SANDBOX_IDS = {
+    "x": x_sandbox.sandbox_user_id,
+    "threads": threads_sandbox.sandbox_user_id,
+    "instagram": instagram_sandbox.sandbox_user_id,
+}
+_SANDBOX_TOKENS = {
+    "x": x_sandbox.sandbox_token,
+    "threads": threads_sandbox.sandbox_token,
+}
 
 
 class StoreFactory(factory.django.DjangoModelFactory[Store]):
@@ -41,10 +49,19 @@ class SocialAccountFactory(factory.django.DjangoModelFactory[SocialAccount]):
         lambda o: _SANDBOX_IDS.get(o.platform, x_sandbox.sandbox_user_id)(o.handle)
     )
     status = SocialAccount.Status.CONNECTED
+    # Instagram accounts connect through Facebook Login unless a test says otherwise.
+    login_kind = factory.LazyAttribute(
+        lambda o: instagram_sandbox.FACEBOOK_LOGIN if o.platform == "instagram" else ""
+    )
 
     @factory.post_generation
     def token(obj: SocialAccount, create: bool, extracted: Any, **kwargs: Any) -> None:
-        token = _SANDBOX_TOKENS.get(obj.platform, x_sandbox.sandbox_token)
-        obj.access_token = extracted or token(obj.handle)
+        if obj.platform == "instagram":  # the token names the login as well as the user
+            obj.access_token = extracted or instagram_sandbox.sandbox_token(
+                obj.handle, login=obj.login_kind or instagram_sandbox.FACEBOOK_LOGIN
+            )
+        else:
+            token = _SANDBOX_TOKENS.get(obj.platform, x_sandbox.sandbox_token)
+            obj.access_token = extracted or token(obj.handle)
         if create:
             obj.save()

@@ -67,6 +67,9 @@ class Credentials:
     access_token: str
     account_id: str = ""
     handle: str = ""
+    # How the account was connected, where a platform has several ways (Instagram:
+    # "facebook" or "instagram"); it decides the API host.
+    login: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from publishing.media import fetch_media
 from publishing.platforms.base import PlatformClient
 from publishing.platforms.http import Http, Recorder
+from publishing.platforms.instagram import InstagramClient
 from publishing.platforms.threads import ThreadsClient
 from publishing.platforms.x import XClient
 
@@ -31,7 +32,21 @@ def _threads(http: Http) -> PlatformClient:
     )
 
 
-CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {"x": _x, "threads": _threads}
+def _instagram(http: Http) -> PlatformClient:
+    return InstagramClient(
+        graph_base=settings.INSTAGRAM_GRAPH_BASE_URL,
+        ig_base=settings.INSTAGRAM_IG_BASE_URL,
+        http=http,
+        poll_interval=settings.INSTAGRAM_CONTAINER_POLL_SECONDS,
+        max_wait=settings.INSTAGRAM_CONTAINER_WAIT_SECONDS,
+    )
+
+
+CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {
+    "x": _x,
+    "threads": _threads,
+    "instagram": _instagram,
+}
 
 
 def available_platforms() -> list[str]:

@@ -13,17 +13,15 @@ strings before recording a call, so the token never reaches the attempt log.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import requests
 from twitter_text import extract_emojis_with_indices
 
+from publishing.platforms import meta
 from publishing.platforms.base import (
-    AuthError,
     Checkpoint,
     Content,
     Credentials,
@@ -31,6 +29,7 @@ from publishing.platforms.base import (
     OutcomeUnknownError,
     PermanentError,
     PlatformClient,
+    PlatformError,
     PublishResult,
     RetryableError,
     RuleViolation,
@@ -41,23 +40,7 @@ MAX_TEXT_LENGTH = 500
 MAX_LINKS = 5
 MIN_CAROUSEL_ITEMS, MAX_CAROUSEL_ITEMS = 2, 20
 MEDIA_TYPES = {"image": "IMAGE", "video": "VIDEO"}
-# When Meta rate-limits without estimating when access returns, wait this long: calling
-# again while throttled only extends the block.
-DEFAULT_RATE_LIMIT_WAIT_S = 60.0
-# A container still processing after the in-task wait is polled again on a later attempt.
-PROCESSING_RETRY_AFTER_S = 30.0
-
 _URL_RE = re.compile(r"https?://[^\s<>\"']+")
-_RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
-_TOKEN_CODES = frozenset({102, 190})
-_TRANSIENT_CODES = frozenset({1, 2})
-_NOT_READY_CODE = 9007  # "media not ready for publishing": keep waiting, nothing was made
-_PUBLISH_LIMIT_CODE = 9  # the daily publishing limit, enforced by threads_publish
-# Meta's media errors (PLATFORMS.md 1.5, generic to the Graph API): the merchant must change
-# the file or its URL.
-_MEDIA_CODES = frozenset({352, 9004, 36000, 36001, 36003})
-_GONE = (100, 33)  # "Object with ID ... does not exist": a delete of a post already gone
-
 # What a container in ERROR says (``error_message``), as advice the merchant can act on.
 _CONTAINER_ERRORS = {
     "FAILED_DOWNLOADING_VIDEO": (
@@ -125,125 +108,30 @@ def _links(content: Content) -> set[str]:
 # --- Errors ---------------------------------------------------------------------------
 
 
-def _meta_error(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {"message": response.text[:300]}
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {"message": response.text[:300]}
+def _threads_codes(error: meta.MetaError, creates: bool) -> PlatformError | None:
+    """Threads' own error strings (PLATFORMS.md 5.4); Meta sends them as code 100."""
+    if "LINK_LIMIT_EXCEEDED" in error.said:
+        return PermanentError(
+            f"Threads takes at most {MAX_LINKS} different links in a post.",
+            code="too_many_links",
+            **error.kwargs,
+        )
+    return None
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _advised_wait(response: requests.Response) -> float:
-    """Seconds until Meta lets the account call again, from its usage headers.
-
-    Meta sends no Retry-After; ``X-Business-Use-Case-Usage`` carries, per business id, a list
-    of usages with ``estimated_time_to_regain_access`` in minutes.
-    """
-    minutes = 0
-    raw = response.headers.get("x-business-use-case-usage", "")
-    try:
-        usage = json.loads(raw) if raw else {}
-    except ValueError:
-        usage = {}
-    if isinstance(usage, dict):
-        for entries in usage.values():
-            for entry in entries if isinstance(entries, list) else []:
-                if isinstance(entry, dict):
-                    minutes = max(minutes, _int(entry.get("estimated_time_to_regain_access")) or 0)
-    if minutes:
-        return minutes * 60.0
-    after = response.headers.get("retry-after", "")
-    return float(after) if after.isdigit() else DEFAULT_RATE_LIMIT_WAIT_S
+THREADS = meta.MetaPlatform(
+    name="Threads",
+    daily_limit="This Threads account reached its limit of 250 posts in 24 hours; retry the "
+    "post later.",
+    media_advice="Check that every image and video URL is public and the files are JPEG/PNG "
+    "images or MP4/MOV videos.",
+    specific=_threads_codes,
+)
 
 
 def raise_for_response(response: requests.Response, *, creates: bool = False) -> None:
-    """Map Meta's error envelope onto the shared error types; return quietly on success.
-
-    Meta answers 400 or 403 for most errors, so the decision is made on ``error.code``
-    (PLATFORMS.md 1.5), the status only deciding for bodies that are not Meta's envelope.
-    """
-    status = response.status_code
-    if status < 400:
-        return
-    error = _meta_error(response)
-    code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
-    said = str(error.get("error_user_msg") or error.get("message") or f"HTTP {status}")
-    kwargs: dict[str, Any] = {"status_code": status, "platform_message": said}
-    if code in _TOKEN_CODES or status == 401:
-        raise AuthError(
-            "Threads no longer accepts this account's token; reconnect the Threads account.",
-            code="auth_revoked",
-            **kwargs,
-        )
-    if code in _RATE_LIMIT_CODES:
-        # Checked before is_transient: Meta marks rate limits transient, but an early retry
-        # only extends the block.
-        raise RetryableError(
-            "Threads' rate limit was reached; the post will be sent when it lifts.",
-            code="rate_limited",
-            retry_after=_advised_wait(response),
-            **kwargs,
-        )
-    if code == _PUBLISH_LIMIT_CODE:
-        raise PermanentError(
-            "This Threads account reached its limit of 250 posts in 24 hours; retry the post "
-            "later.",
-            code="quota_exceeded",
-            **kwargs,
-        )
-    if code == _NOT_READY_CODE:
-        raise RetryableError(
-            "Threads is still processing the media; will try again.",
-            code="media_processing",
-            retry_after=PROCESSING_RETRY_AFTER_S,
-            **kwargs,
-        )
-    if error.get("is_transient") is True or code in _TRANSIENT_CODES or status >= 500:
-        if creates:
-            # threads_publish may have made the post before failing: check, don't repost.
-            raise OutcomeUnknownError(
-                "Threads failed while publishing; checking whether the post was made.",
-                code="outcome_unknown",
-                **kwargs,
-            )
-        raise RetryableError(
-            "Threads is having trouble; will try again.", code="platform_down", **kwargs
-        )
-    if code == 10 or (code is not None and 200 <= code <= 299):
-        raise PermanentError(
-            "The Threads connection lacks the permission this needs; reconnect the Threads "
-            f"account and allow publishing. ({said})",
-            code="permission_missing",
-            **kwargs,
-        )
-    if "LINK_LIMIT_EXCEEDED" in said:
-        raise PermanentError(
-            f"Threads takes at most {MAX_LINKS} different links in a post.",
-            code="too_many_links",
-            **kwargs,
-        )
-    if code in _MEDIA_CODES or (subcode is not None and 2207000 <= subcode <= 2207099):
-        raise PermanentError(
-            f"Threads could not use the media: {said}. Check that every image and video URL "
-            "is public and the files are JPEG/PNG images or MP4/MOV videos.",
-            code="media_rejected",
-            **kwargs,
-        )
-    if code == 368:
-        raise PermanentError(
-            f"Threads has temporarily blocked this account from posting: {said}",
-            code="blocked",
-            **kwargs,
-        )
-    raise PermanentError(f"Threads rejected the post: {said}", code="rejected", **kwargs)
+    """Map Meta's error envelope onto the shared error types (:mod:`.meta`)."""
+    meta.raise_for_response(response, THREADS, creates=creates)
 
 
 # --- The client -----------------------------------------------------------------------
@@ -368,8 +256,8 @@ class ThreadsClient(PlatformClient):
         )
         raise_for_response(response)
         data = response.json().get("data") or [{}]
-        usage = _int(data[0].get("quota_usage")) or 0
-        total = _int((data[0].get("config") or {}).get("quota_total"))
+        usage = meta.to_int(data[0].get("quota_usage")) or 0
+        total = meta.to_int((data[0].get("config") or {}).get("quota_total"))
         if total is not None and usage >= total:
             raise PermanentError(
                 f"This Threads account has published {usage} of its {total} posts allowed in "
@@ -484,7 +372,7 @@ class ThreadsClient(PlatformClient):
                 raise RetryableError(
                     "Threads is still processing the media; will check again.",
                     code="media_processing",
-                    retry_after=PROCESSING_RETRY_AFTER_S,
+                    retry_after=meta.PROCESSING_RETRY_AFTER_S,
                     platform_message=f"container {container}: {status or 'no status'}",
                 )
             self.sleep(delay)
@@ -524,12 +412,10 @@ class ThreadsClient(PlatformClient):
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         response = self._request("DELETE", platform_post_id, credentials, {})
-        if response.status_code == 404:
+        if meta.is_gone(response):
             return  # already gone: what the merchant asked for
-        error = _meta_error(response) if response.status_code >= 400 else {}
-        if (_int(error.get("code")), _int(error.get("error_subcode"))) == _GONE:
-            return
-        if response.status_code >= 400 and _int(error.get("code")) == 10:
+        error = meta.meta_error(response) if response.status_code >= 400 else {}
+        if response.status_code >= 400 and meta.to_int(error.get("code")) == 10:
             raise NotSupportedError(
                 "The Threads connection does not allow deleting posts; reconnect Threads and "
                 "allow deleting.",

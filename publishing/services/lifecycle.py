@@ -211,6 +211,7 @@ def _delete_one(target: PostTarget) -> UnpublishResult:
         access_token=account.access_token,
         account_id=account.platform_account_id,
         handle=account.handle,
+        login=account.login_kind,
     )
     try:
         client.delete(credentials, target.platform_post_id)

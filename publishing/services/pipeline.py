@@ -64,6 +64,7 @@ def _credentials(account: SocialAccount) -> Credentials:
         access_token=account.access_token,
         account_id=account.platform_account_id,
         handle=account.handle,
+        login=account.login_kind,
     )
 
 

@@ -35,6 +35,7 @@ class Stack:
             RECONCILE_DELAY_SECONDS="1",
             REQUEUE_AFTER_SECONDS="5",
             THREADS_CONTAINER_POLL_SECONDS="0.05",
+            INSTAGRAM_CONTAINER_POLL_SECONDS="0.05",
         )
         self.services: list[Service] = []
 

@@ -10,4 +10,6 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "X_API_BASE_URL": f"{base_url}/x",
         "X_WEB_BASE_URL": f"{base_url}/x-web",
         "THREADS_API_BASE_URL": f"{base_url}/threads/v1.0",
+        "INSTAGRAM_GRAPH_BASE_URL": f"{base_url}/instagram/fb/v25.0",
+        "INSTAGRAM_IG_BASE_URL": f"{base_url}/instagram/ig/v25.0",
     }

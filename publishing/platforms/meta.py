@@ -1,0 +1,203 @@
+"""Meta's Graph API error envelope, shared by the clients on Meta's hosts (Threads, Instagram).
+
+Every Meta API answers errors as ``{"error": {"message", "type", "code", "error_subcode",
+"is_transient", "error_user_msg", "fbtrace_id"}}`` with HTTP 400 or 403 for most of them, so
+the decision is made on ``error.code`` (PLATFORMS.md 1.5); the status only decides for bodies
+that are not Meta's envelope. What differs per platform (its name in messages, its daily-limit
+wording, its media advice and its own codes) comes in a :class:`MetaPlatform`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from publishing.platforms.base import (
+    AuthError,
+    OutcomeUnknownError,
+    PermanentError,
+    PlatformError,
+    RetryableError,
+)
+
+# When Meta rate-limits without estimating when access returns, wait this long: calling
+# again while throttled only extends the block.
+DEFAULT_RATE_LIMIT_WAIT_S = 60.0
+# A container still processing after the in-task wait is polled again on a later attempt.
+PROCESSING_RETRY_AFTER_S = 30.0
+
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
+TOKEN_CODES = frozenset({102, 190})
+TRANSIENT_CODES = frozenset({1, 2})
+NOT_READY_CODE = 9007  # "media not ready for publishing": keep waiting, nothing was made
+PUBLISH_LIMIT_CODE = 9  # the daily publishing limit, enforced by the publish call
+# Meta's media errors (PLATFORMS.md 1.5, generic to the Graph API): the merchant must change
+# the file or its URL.
+MEDIA_CODES = frozenset({352, 9004, 36000, 36001, 36003})
+GONE = (100, 33)  # "Object with ID ... does not exist": a delete of a post already gone
+
+
+@dataclass(frozen=True)
+class MetaError:
+    """One error answer, parsed."""
+
+    status: int
+    code: int | None
+    subcode: int | None
+    said: str  # Meta's words for the merchant when it gave some, else its message
+    transient: bool
+    body: dict[str, Any]
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return {"status_code": self.status, "platform_message": self.said}
+
+
+@dataclass(frozen=True)
+class MetaPlatform:
+    """What a Meta platform says in its own words."""
+
+    name: str  # "Threads", "Instagram"
+    daily_limit: str  # the message for code 9, the daily publishing limit
+    media_advice: str  # follows "<name> could not use the media: <Meta's words>."
+    # The platform's own codes, consulted before the generic mapping: an error to raise, or
+    # None to fall through.
+    specific: Callable[[MetaError, bool], PlatformError | None] = lambda error, creates: None
+
+
+def meta_error(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"message": response.text[:300]}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {"message": response.text[:300]}
+
+
+def to_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def advised_wait(response: requests.Response) -> float:
+    """Seconds until Meta lets the account call again, from its usage headers.
+
+    Meta sends no Retry-After; ``X-Business-Use-Case-Usage`` carries, per business id, a list
+    of usages with ``estimated_time_to_regain_access`` in minutes.
+    """
+    minutes = 0
+    raw = response.headers.get("x-business-use-case-usage", "")
+    try:
+        usage = json.loads(raw) if raw else {}
+    except ValueError:
+        usage = {}
+    if isinstance(usage, dict):
+        for entries in usage.values():
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict):
+                    regain = to_int(entry.get("estimated_time_to_regain_access")) or 0
+                    minutes = max(minutes, regain)
+    if minutes:
+        return minutes * 60.0
+    after = response.headers.get("retry-after", "")
+    return float(after) if after.isdigit() else DEFAULT_RATE_LIMIT_WAIT_S
+
+
+def parse(response: requests.Response) -> MetaError:
+    error = meta_error(response)
+    status = response.status_code
+    return MetaError(
+        status=status,
+        code=to_int(error.get("code")),
+        subcode=to_int(error.get("error_subcode")),
+        said=str(error.get("error_user_msg") or error.get("message") or f"HTTP {status}"),
+        transient=error.get("is_transient") is True,
+        body=error,
+    )
+
+
+def raise_for_response(
+    response: requests.Response, platform: MetaPlatform, *, creates: bool = False
+) -> None:
+    """Map Meta's error envelope onto the shared error types; return quietly on success.
+
+    ``creates`` marks the publish call: a transient failure there may have made the post.
+    """
+    if response.status_code < 400:
+        return
+    error = parse(response)
+    name, kwargs = platform.name, error.kwargs
+    if (found := platform.specific(error, creates)) is not None:
+        raise found
+    if error.code in TOKEN_CODES or error.status == 401:
+        raise AuthError(
+            f"{name} no longer accepts this account's token; reconnect the {name} account.",
+            code="auth_revoked",
+            **kwargs,
+        )
+    if error.code in RATE_LIMIT_CODES:
+        # Checked before is_transient: Meta marks rate limits transient, but an early retry
+        # only extends the block.
+        raise RetryableError(
+            f"{name}'s rate limit was reached; the post will be sent when it lifts.",
+            code="rate_limited",
+            retry_after=advised_wait(response),
+            **kwargs,
+        )
+    if error.code == PUBLISH_LIMIT_CODE:
+        raise PermanentError(platform.daily_limit, code="quota_exceeded", **kwargs)
+    if error.code == NOT_READY_CODE:
+        raise RetryableError(
+            f"{name} is still processing the media; will try again.",
+            code="media_processing",
+            retry_after=PROCESSING_RETRY_AFTER_S,
+            **kwargs,
+        )
+    if error.transient or error.code in TRANSIENT_CODES or error.status >= 500:
+        if creates:
+            # The publish call may have made the post before failing: check, don't repost.
+            raise OutcomeUnknownError(
+                f"{name} failed while publishing; checking whether the post was made.",
+                code="outcome_unknown",
+                **kwargs,
+            )
+        raise RetryableError(
+            f"{name} is having trouble; will try again.", code="platform_down", **kwargs
+        )
+    if error.code == 10 or (error.code is not None and 200 <= error.code <= 299):
+        raise PermanentError(
+            f"The {name} connection lacks the permission this needs; reconnect the {name} "
+            f"account and allow publishing. ({error.said})",
+            code="permission_missing",
+            **kwargs,
+        )
+    subcode = error.subcode
+    if error.code in MEDIA_CODES or (subcode is not None and 2207000 <= subcode <= 2207099):
+        raise PermanentError(
+            f"{name} could not use the media: {error.said}. {platform.media_advice}",
+            code="media_rejected",
+            **kwargs,
+        )
+    if error.code == 368:
+        raise PermanentError(
+            f"{name} has temporarily blocked this account from posting: {error.said}",
+            code="blocked",
+            **kwargs,
+        )
+    raise PermanentError(f"{name} rejected the post: {error.said}", code="rejected", **kwargs)
+
+
+def is_gone(response: requests.Response) -> bool:
+    """A delete's answer that says the object no longer exists (what the merchant wanted)."""
+    if response.status_code == 404:
+        return True
+    if response.status_code < 400:
+        return False
+    error = meta_error(response)
+    return (to_int(error.get("code")), to_int(error.get("error_subcode"))) == GONE
