@@ -167,7 +167,9 @@ PUBLISH_WAIT_POLL_SECONDS = env_float("PUBLISH_WAIT_POLL_SECONDS", 0.1)
 SCHEDULE_HORIZON_DAYS = env_int("SCHEDULE_HORIZON_DAYS", 365)
 DISPATCH_INTERVAL_SECONDS = env_float("DISPATCH_INTERVAL_SECONDS", 5.0)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500)
-PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 300)
+# Renewed at every step of a publish; must outlast the longest single step (a media
+# container's processing wait, up to INSTAGRAM_CONTAINER_WAIT_SECONDS).
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)
 PUBLISH_RETRY_BASE_SECONDS = env_float("PUBLISH_RETRY_BASE_SECONDS", 10.0)
 # A queued target whose message may have been lost (broker restart) is sent again after this.

@@ -186,6 +186,8 @@ def content_generate(
     release_connection()  # the model may take seconds; don't hold a pooled connection
     try:
         posts = _write(provider, request, generation)
+        # Still inside: a failure choosing the time refunds like a failed write.
+        suggestion = _suggest(store=store, platform=platform, language=language, now=timezone.now())
     except Exception as exc:
         code = exc.code if isinstance(exc, ProviderError) else "internal_error"
         detail = exc.detail if isinstance(exc, ProviderError) else repr(exc)
@@ -198,7 +200,6 @@ def content_generate(
             )
             _finish(generation, started, Generation.Status.FAILED, error=(code, detail[:2000]))
         raise
-    suggestion = _suggest(store=store, platform=platform, language=language, now=timezone.now())
     generation.output = {
         "posts": [{"text": p.text, "hashtags": p.hashtags} for p in posts],
         "suggested_time": suggestion.when.isoformat(),

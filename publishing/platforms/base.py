@@ -160,9 +160,18 @@ class PlatformClient(ABC):
 
     @abstractmethod
     def find_published(
-        self, credentials: Credentials, content: Content, *, since_epoch: float
+        self,
+        credentials: Credentials,
+        content: Content,
+        *,
+        since_epoch: float,
+        exclude: frozenset[str] = frozenset(),
     ) -> PublishResult | None:
-        """Look for a post this content created since ``since_epoch`` (reconciliation)."""
+        """Look for a post this content created since ``since_epoch`` (reconciliation).
+
+        ``exclude``: ids of posts already accounted for, never to be returned (two posts
+        with the same text, minutes apart, must not both claim the first).
+        """
 
     @abstractmethod
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:

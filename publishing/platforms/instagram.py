@@ -194,7 +194,10 @@ class InstagramClient(PlatformClient):
         published = checkpoint.get("media_id")
         if published:  # an earlier attempt published, then lost the permalink lookup
             return self._result(credentials, str(published))
-        self._check_quota(credentials)
+        if not checkpoint.get("container"):
+            # A saved container already holds its slot: re-checking could refuse a post
+            # that took the last one and was published with its answer lost.
+            self._check_quota(credentials)
         container = self._ready_container(credentials, content, checkpoint)
         if container is None:  # the container says it was published: find the post
             found = self.find_published(
@@ -358,14 +361,25 @@ class InstagramClient(PlatformClient):
             delay = min(delay * 2, 60.0)
 
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
-        response = self._request("GET", media_id, credentials, {"fields": "id,permalink"})
-        raise_for_response(response)
-        return PublishResult(platform_post_id=media_id, url=str(response.json()["permalink"]))
+        """The published post and its permalink. The post exists by now whatever happens
+        here, so a failed lookup leaves the link empty rather than failing a live post."""
+        try:
+            response = self._request("GET", media_id, credentials, {"fields": "id,permalink"})
+            raise_for_response(response)
+            url = str(response.json().get("permalink") or "")
+        except (PlatformError, ValueError):
+            url = ""
+        return PublishResult(platform_post_id=media_id, url=url)
 
     # -- reconcile and delete ------------------------------------------------------
 
     def find_published(
-        self, credentials: Credentials, content: Content, *, since_epoch: float
+        self,
+        credentials: Credentials,
+        content: Content,
+        *,
+        since_epoch: float,
+        exclude: frozenset[str] = frozenset(),
     ) -> PublishResult | None:
         """The post this content made since ``since_epoch``, from the account's recent media.
 
@@ -382,6 +396,8 @@ class InstagramClient(PlatformClient):
         raise_for_response(response)
         wanted = caption(content).strip()
         for item in response.json().get("data", []):
+            if str(item.get("id")) in exclude:
+                continue
             if story and _epoch(item.get("timestamp")) < since_epoch - 60:
                 continue
             if not story and str(item.get("caption", "")).strip() != wanted:

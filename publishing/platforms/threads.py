@@ -223,7 +223,10 @@ class ThreadsClient(PlatformClient):
         published = checkpoint.get("media_id")
         if published:  # an earlier attempt published, then lost the permalink lookup
             return self._result(credentials, str(published))
-        self._check_quota(credentials)
+        if not checkpoint.get("container"):
+            # A saved container already holds its slot: re-checking could refuse a post
+            # that took the last one and was published with its answer lost.
+            self._check_quota(credentials)
         container = self._ready_container(credentials, content, checkpoint)
         if container is None:  # the container says it was published: find the post
             found = self.find_published(
@@ -380,14 +383,25 @@ class ThreadsClient(PlatformClient):
             delay = min(delay * 2, 30.0)
 
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
-        response = self._request("GET", media_id, credentials, {"fields": "permalink"})
-        raise_for_response(response)
-        return PublishResult(platform_post_id=media_id, url=str(response.json()["permalink"]))
+        """The published post and its permalink. The post exists by now whatever happens
+        here, so a failed lookup leaves the link empty rather than failing a live post."""
+        try:
+            response = self._request("GET", media_id, credentials, {"fields": "permalink"})
+            raise_for_response(response)
+            url = str(response.json().get("permalink") or "")
+        except (PlatformError, ValueError):
+            url = ""
+        return PublishResult(platform_post_id=media_id, url=url)
 
     # -- reconcile and delete ------------------------------------------------------
 
     def find_published(
-        self, credentials: Credentials, content: Content, *, since_epoch: float
+        self,
+        credentials: Credentials,
+        content: Content,
+        *,
+        since_epoch: float,
+        exclude: frozenset[str] = frozenset(),
     ) -> PublishResult | None:
         response = self._request(
             "GET",
@@ -402,6 +416,8 @@ class ThreadsClient(PlatformClient):
         raise_for_response(response)
         wanted = post_text(content).strip()
         for item in response.json().get("data", []):
+            if str(item.get("id")) in exclude:
+                continue
             if str(item.get("text", "")).strip() != wanted:
                 continue
             # A link-only text post has no text: its link attachment tells it apart.

@@ -24,6 +24,7 @@ from publishing.platforms.base import (
     OutcomeUnknownError,
     PermanentError,
     PlatformClient,
+    PlatformError,
     PublishResult,
     RetryableError,
     RuleViolation,
@@ -32,6 +33,7 @@ from publishing.platforms.http import Http
 from publishing.platforms.x_text import X_MAX_WEIGHTED_LENGTH, x_weighted_length
 
 MAX_IMAGES = 4
+MEDIA_REUSE_SECONDS = 23 * 3600
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
@@ -46,6 +48,16 @@ def post_text(content: Content) -> str:
     if content.link and content.link not in text:
         text = f"{text}\n{content.link}" if text else content.link
     return text
+
+
+_TRAILING_URLS_RE = re.compile(r"(\s*<url>)+\s*$")
+
+
+def _comparable(text: str) -> str:
+    """A post's text as reconciliation compares it. X rewrites every link as a t.co URL,
+    and appends one more t.co URL per attached media to the text it returns; so URLs are
+    masked and the trailing run of them dropped (our own link ends the text too)."""
+    return _TRAILING_URLS_RE.sub("", _URL_RE.sub("<url>", text)).strip()
 
 
 def _problem_message(response: requests.Response) -> str:
@@ -63,9 +75,16 @@ def _problem_message(response: requests.Response) -> str:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    reset = response.headers.get("x-rate-limit-reset")
-    if reset and reset.isdigit():
-        return max(1.0, int(reset) - time.time())
+    """Seconds until X lets the account post again: the 15-minute window's reset, or the
+    24-hour cap's when that is what ran out (its headers say remaining 0)."""
+    resets = []
+    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
+        reset = response.headers.get(f"{prefix}-reset", "")
+        exhausted = response.headers.get(f"{prefix}-remaining") == "0"
+        if reset.isdigit() and (prefix == "x-rate-limit" or exhausted):
+            resets.append(int(reset))
+    if resets:
+        return max(1.0, max(resets) - time.time())
     after = response.headers.get("Retry-After")
     return float(after) if after and after.isdigit() else None
 
@@ -203,6 +222,10 @@ class XClient(PlatformClient):
         self, credentials: Credentials, content: Content, checkpoint: Checkpoint
     ) -> list[str]:
         media_ids: list[str] = list(checkpoint.get("media_ids", []))
+        # X forgets uploaded media after 24 hours (expires_after_secs): a retry a day later
+        # uploads again instead of attaching ids X no longer knows.
+        if time.time() - float(checkpoint.get("media_uploaded_at", 0)) > MEDIA_REUSE_SECONDS:
+            media_ids = []
         images = [m for m in content.media if m.type == "image"]
         for image in images[len(media_ids) :]:
             try:
@@ -220,12 +243,21 @@ class XClient(PlatformClient):
                 files={"media": ("image", fetched.data, fetched.content_type)},
             )
             raise_for_response(response)
+            if not media_ids:
+                checkpoint.set("media_uploaded_at", time.time())
             media_ids.append(str(response.json()["data"]["id"]))
             checkpoint.set("media_ids", media_ids)
         return media_ids
 
     def _post_url(self, credentials: Credentials, post_id: str) -> str:
-        username = credentials.handle or self._username(credentials)
+        """The post exists by now: a failed username lookup falls back to the URL form
+        that works without it, rather than failing a live post."""
+        username = credentials.handle
+        if not username:
+            try:
+                username = self._username(credentials)
+            except PlatformError:
+                return f"{self.web_base}/i/web/status/{post_id}"
         return f"{self.web_base}/{username}/status/{post_id}"
 
     def _username(self, credentials: Credentials) -> str:
@@ -238,10 +270,14 @@ class XClient(PlatformClient):
     # -- reconcile and delete ------------------------------------------------------
 
     def find_published(
-        self, credentials: Credentials, content: Content, *, since_epoch: float
+        self,
+        credentials: Credentials,
+        content: Content,
+        *,
+        since_epoch: float,
+        exclude: frozenset[str] = frozenset(),
     ) -> PublishResult | None:
-        # X rewrites links as t.co URLs, so texts are compared with every URL masked.
-        wanted = _URL_RE.sub("<url>", post_text(content)).strip()
+        wanted = _comparable(post_text(content))
         start = datetime.fromtimestamp(since_epoch - 60, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         response = self.http.request(
             "GET",
@@ -251,9 +287,10 @@ class XClient(PlatformClient):
         )
         raise_for_response(response)
         for item in response.json().get("data", []):
+            if str(item.get("id")) in exclude:
+                continue
             # X returns text with &, < and > as HTML entities.
-            text = html.unescape(str(item.get("text", "")))
-            if _URL_RE.sub("<url>", text).strip() == wanted:
+            if _comparable(html.unescape(str(item.get("text", "")))) == wanted:
                 post_id = str(item["id"])
                 return PublishResult(post_id, self._post_url(credentials, post_id))
         return None

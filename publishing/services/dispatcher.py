@@ -49,9 +49,14 @@ def _claim_batches(
             batch = list(
                 queryset.select_for_update(skip_locked=True)
                 .order_by("due_at", "pk")
-                .only("pk", "post_id", "platform", "create_started_at")[
-                    : settings.DISPATCH_BATCH_SIZE
-                ]
+                .only(
+                    "pk",
+                    "post_id",
+                    "platform",
+                    "create_started_at",
+                    "attempt_count",
+                    "retry_base",
+                )[: settings.DISPATCH_BATCH_SIZE]
             )
             if not batch:
                 break
@@ -140,8 +145,26 @@ def dispatch_due() -> DispatchReport:
     expired = PostTarget.objects.filter(status=TargetStatus.PROCESSING, lease_expires_at__lt=now)
 
     def recover(batch: list[PostTarget]) -> set[Any]:
-        resumable = [t for t in batch if t.create_started_at is None]
+        # A target whose worker dies on every try (out of memory on its media, say) is
+        # failed after the usual number of tries instead of looping for ever.
+        spent = [
+            t for t in batch
+            if t.create_started_at is None
+            and t.attempt_count - t.retry_base >= settings.PUBLISH_MAX_ATTEMPTS
+        ]  # fmt: skip
+        resumable = [t for t in batch if t.create_started_at is None and t not in spent]
         unknown = [t for t in batch if t.create_started_at is not None]
+        PostTarget.objects.filter(pk__in=[t.pk for t in spent]).update(
+            status=TargetStatus.FAILED,
+            due_at=None,
+            lease_expires_at=None,
+            updated_at=now,
+            error_code="worker_lost",
+            error_message=(
+                "The worker stopped during every try; the post was not sent. Check its media."
+            ),
+        )
+        targets_settled(target_ids=[t.pk for t in spent])
         PostTarget.objects.filter(pk__in=[t.pk for t in resumable]).update(
             status=TargetStatus.QUEUED,
             due_at=now,
@@ -152,7 +175,8 @@ def dispatch_due() -> DispatchReport:
         _send_on_commit(resumable)
         PostTarget.objects.filter(pk__in=[t.pk for t in unknown]).update(
             status=TargetStatus.UNCONFIRMED,
-            due_at=now,
+            # Give the platform a moment to show a post made at the last instant.
+            due_at=now + timedelta(seconds=settings.RECONCILE_DELAY_SECONDS),
             lease_expires_at=None,
             updated_at=now,
             error_code="outcome_unknown",
@@ -160,7 +184,8 @@ def dispatch_due() -> DispatchReport:
         )
         report.unconfirmed += len(unknown)
         targets_settled(target_ids=[t.pk for t in unknown])
-        return {t.post_id for t in unknown}  # a resumed target leaves its post processing
+        # A resumed target leaves its post processing; the others may change it.
+        return {t.post_id for t in [*unknown, *spent]}
 
     report.recovered = _claim_batches(expired, recover)
     # 4. Unconfirmed targets due for a look at the platform.

@@ -180,6 +180,7 @@ def post_retry(*, store: Store, post_id: Any, platforms: list[str] | None) -> Po
                 due_at=now,
                 enqueued_at=now,
                 retry_base=F("attempt_count"),
+                create_started_at=None,
                 error_code="",
                 error_message="",
                 platform_error="",

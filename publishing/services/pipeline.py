@@ -32,6 +32,7 @@ from publishing.platforms.base import (
     Credentials,
     OutcomeUnknownError,
     PermanentError,
+    PlatformError,
     PublishResult,
     RetryableError,
 )
@@ -73,6 +74,10 @@ def retry_delay(attempt: int, retry_after: float | None) -> float:
     backoff = settings.PUBLISH_RETRY_BASE_SECONDS * (2 ** max(0, attempt - 1))
     backoff = min(backoff, 3600.0) * random.uniform(0.8, 1.2)
     return max(backoff, retry_after or 0.0)
+
+
+class LeaseLost(Exception):
+    """This attempt's lease ran out and another attempt took the target: stop, quietly."""
 
 
 def target_claim(*, target_id: int) -> int | None:
@@ -152,6 +157,8 @@ def _retry_or_fail(target_id: int, attempt: int, tries: int, error: RetryableErr
         target_id,
         attempt,
         status=TargetStatus.QUEUED,
+        # Nothing was created (a retryable error says so): the next try starts clean.
+        create_started_at=None,
         due_at=due,
         enqueued_at=None,
         error_code=error.code,
@@ -200,18 +207,24 @@ def target_publish(*, target_id: int) -> None:
         )
         return
 
-    # Each callback writes and then lets the connection go: a platform call follows.
+    # Each callback is fenced by this attempt and renews its lease: if another worker took
+    # the target over meanwhile, this one stops before it can make a second post. Then it
+    # lets the connection go: a platform call follows.
     owned = PostTarget.objects.filter(
         pk=target_id, status=TargetStatus.PROCESSING, attempt_count=attempt
     )
 
-    def save_checkpoint(data: dict[str, Any]) -> None:
-        owned.update(checkpoint=data)
+    def still_owned(**fields: Any) -> None:
+        lease = timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        if not owned.update(lease_expires_at=lease, **fields):
+            raise LeaseLost
         release_connection()
 
+    def save_checkpoint(data: dict[str, Any]) -> None:
+        still_owned(checkpoint=data)
+
     def before_create() -> None:
-        owned.update(create_started_at=timezone.now())
-        release_connection()
+        still_owned(create_started_at=timezone.now())
 
     client = get_client(target.platform, recorder=recorder_for(target_id))
     release_connection()
@@ -222,6 +235,8 @@ def target_publish(*, target_id: int) -> None:
             Checkpoint(data=dict(target.checkpoint), save=save_checkpoint),
             before_create=before_create,
         )
+    except LeaseLost:
+        logger.warning("lease lost; another attempt owns the target", extra={"target": target_id})
     except RetryableError as exc:
         _retry_or_fail(target_id, attempt, attempt - target.retry_base, exc)
     except AuthError as exc:
@@ -247,6 +262,21 @@ def target_publish(*, target_id: int) -> None:
         _published(target_id, attempt, result)
 
 
+MAX_RECONCILE_LOOKUPS = 12
+
+
+def _posts_already_recorded(target: PostTarget) -> frozenset[str]:
+    """Platform ids of the account's other posts we already know, which a lookup must not
+    mistake for this target's (two posts with the same text, minutes apart)."""
+    return frozenset(
+        PostTarget.objects.filter(account=target.account, platform=target.platform)
+        .exclude(pk=target.pk)
+        .exclude(platform_post_id="")
+        .filter(updated_at__gte=timezone.now() - timedelta(days=2))
+        .values_list("platform_post_id", flat=True)
+    )
+
+
 def target_reconcile(*, target_id: int) -> None:
     """Settle an `unconfirmed` target: published if the platform has the post, otherwise
     back to `queued` so it is sent again (never a blind re-post: we looked first)."""
@@ -258,20 +288,21 @@ def target_reconcile(*, target_id: int) -> None:
     )
     if not claimed:
         return
-    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+    target = PostTarget.objects.select_related("post", "post__store", "account").get(pk=target_id)
     since = (target.create_started_at or target.updated_at).timestamp()
+    exclude = _posts_already_recorded(target)
+    lookups = int(target.checkpoint.get("reconcile_lookups", 0)) + 1
     client = get_client(target.platform, recorder=recorder_for(target_id))
     release_connection()
     try:
         found = client.find_published(
-            _credentials(target.account),
+            _credentials(_publishing_account(target)),
             content_from_post(target.post, target.platform),
             since_epoch=since,
+            exclude=exclude,
         )
-    except (RetryableError, OutcomeUnknownError, AuthError, PermanentError) as exc:
-        logger.warning(
-            "reconciliation failed; will try again", extra={"target": target_id, "error": exc.code}
-        )
+    except PlatformError as exc:
+        _reconcile_failed(target, lookups, exc)
         return
     with transaction.atomic():
         base = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED)
@@ -298,3 +329,35 @@ def target_reconcile(*, target_id: int) -> None:
                 error_message="The platform has no such post; sending it again.",
             )
         post_sync_status(post_id=target.post_id)
+
+
+def _reconcile_failed(target: PostTarget, lookups: int, exc: PlatformError) -> None:
+    """The platform could not be asked. Ask again later, but not for ever: an account
+    whose token was refused, or a platform that never answers, ends the wait as a
+    failure that says the post may be live, so a person checks before sending it again."""
+    if isinstance(exc, AuthError):
+        social_account_mark_needs_reconnect(account_id=target.account_id, reason=exc.message)
+    if isinstance(exc, AuthError) or lookups >= MAX_RECONCILE_LOOKUPS:
+        with transaction.atomic():
+            settled = PostTarget.objects.filter(
+                pk=target.pk, status=TargetStatus.UNCONFIRMED
+            ).update(
+                status=TargetStatus.FAILED,
+                due_at=None,
+                error_code="reconcile_failed",
+                error_message=(
+                    "We could not confirm with the platform whether the post was published; "
+                    "it may be live. Check the account before retrying."
+                ),
+                platform_error=exc.platform_message,
+            )
+            if settled:
+                targets_settled(target_ids=[target.pk])
+                post_sync_status(post_id=target.post_id)
+        return
+    PostTarget.objects.filter(pk=target.pk, status=TargetStatus.UNCONFIRMED).update(
+        checkpoint={**target.checkpoint, "reconcile_lookups": lookups}
+    )
+    logger.warning(
+        "reconciliation failed; will try again", extra={"target": target.pk, "error": exc.code}
+    )

@@ -417,3 +417,67 @@ def test_with_the_broker_down_the_post_is_kept_and_sent_later(
     assert len(sent) == 1
     target_publish(target_id=target.pk)
     assert only_target().status == TargetStatus.PUBLISHED
+
+
+def test_reconciliation_that_cannot_ask_the_platform_ends_as_failed_may_be_live(
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+) -> None:
+    fault(sandbox, method="POST", path="/2/tweets", kind="server_error")
+    publish(api, store)
+    target_publish(target_id=only_target().pk)
+    assert only_target().status == TargetStatus.UNCONFIRMED
+    fault(sandbox, method="GET", path=r"/2/users/\d+/tweets", kind="server_error", times=0)
+    from publishing.services.pipeline import MAX_RECONCILE_LOOKUPS
+
+    for _ in range(MAX_RECONCILE_LOOKUPS - 1):
+        target_reconcile(target_id=only_target().pk)
+        assert only_target().status == TargetStatus.UNCONFIRMED  # asks again later
+    target_reconcile(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "reconcile_failed")
+    assert "may be live" in target.error_message
+
+
+def test_reconciliation_with_a_refused_token_fails_and_flags_the_account(
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+) -> None:
+    fault(sandbox, method="POST", path="/2/tweets", kind="server_error")
+    publish(api, store)
+    target_publish(target_id=only_target().pk)
+    fault(sandbox, method="GET", path=r"/2/users/\d+/tweets", kind="expired_token")
+    target_reconcile(target_id=only_target().pk)
+    assert only_target().error_code == "reconcile_failed"
+    x_account.refresh_from_db()
+    assert x_account.status == SocialAccount.Status.NEEDS_RECONNECT
+
+
+def test_reconciliation_never_takes_another_targets_post(
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+) -> None:
+    # Two image-only posts a minute apart; the second's answer is lost and X made nothing.
+    media = [{"type": "image", "url": f"{sandbox.base_url}/_sandbox/media/a.png"}]
+    first = publish(api, store, content={"text": "", "media": media, "link": None})
+    target_publish(target_id=PostTarget.objects.get(post_id=first["post_id"]).pk)
+    second = publish(api, store, content={"text": "", "media": media, "link": None})
+    fault(sandbox, method="POST", path="/2/tweets", kind="server_error")
+    late = PostTarget.objects.get(post_id=second["post_id"])
+    target_publish(target_id=late.pk)
+    target_reconcile(target_id=late.pk)
+    late.refresh_from_db()
+    assert late.status == TargetStatus.QUEUED  # not mistaken for the first post
+    assert late.platform_post_id == ""
+
+
+def test_a_target_whose_worker_always_dies_fails_after_the_usual_tries(
+    api: APIClient, store: Store, x_account: SocialAccount, settings: Any
+) -> None:
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    publish(api, store)
+    target = only_target()
+    for _ in range(2):  # claimed, then the worker dies, twice
+        assert target_claim(target_id=target.pk) is not None
+        with time_machine.travel(after_lease(settings)):
+            dispatch_due()
+        PostTarget.objects.filter(pk=target.pk, status="queued").update(due_at=timezone.now())
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "worker_lost")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 import time_machine
 from django.db import connection
 from django.utils import timezone
@@ -19,8 +20,10 @@ from rest_framework.test import APIClient
 from accounts.models import SocialAccount, Store
 from mollkom_social.api.errors import ApiError
 from publishing.models import IdempotencyKey, Post, PostTarget, TargetStatus
+from publishing.sandbox.core import SandboxServer
 from publishing.services.dispatcher import dispatch_due
 from publishing.services.posts import post_cancel
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -191,3 +194,44 @@ def test_edit_and_dispatch_racing_never_mix_old_and_new(
             assert text == f"new {i}"
             wins += 1
     print(f"edit won {wins} of {rounds} rounds")
+
+
+def test_a_worker_that_lost_its_lease_stops_before_making_a_second_post(
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+) -> None:
+    from publishing.services.pipeline import target_publish
+
+    # Worker A is slow in its image upload; meanwhile its lease runs out and worker B
+    # takes the target over and publishes. A must not publish when it wakes up.
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/faults",
+        json={"platform": "x", "method": "POST", "path": "/2/media/upload", "kind": "latency",
+              "delay_s": 2, "times": 1},
+        timeout=5,
+    )  # fmt: skip
+    media = [{"type": "image", "url": f"{sandbox.base_url}/_sandbox/media/slow.png"}]
+    response = api.post(
+        URL,
+        {**body(store, "one post only"), "schedule_at": None, "wait": False,
+         "content": {"text": "one post only", "media": media}},
+        format="json",
+    )  # fmt: skip
+    target = PostTarget.objects.get(post_id=response.json()["post_id"])
+    def run_worker_a() -> None:
+        try:
+            target_publish(target_id=target.pk)
+        finally:
+            connection.close()
+
+    worker_a = threading.Thread(target=run_worker_a)
+    worker_a.start()
+    wait_for(lambda: PostTarget.objects.get(pk=target.pk).status == "processing", 5, "A's claim")
+    PostTarget.objects.filter(pk=target.pk).update(lease_expires_at=timezone.now())  # ran out
+    assert dispatch_due().recovered == 1
+    target_publish(target_id=target.pk)  # worker B
+    worker_a.join(timeout=30)
+    target.refresh_from_db()
+    assert (target.status, target.attempt_count) == (TargetStatus.PUBLISHED, 2)
+    assert len(sandbox.state.posts("x")) == 1
+    creates = [r for r in sandbox.state.requests("x") if r["path"] == "/2/tweets"]
+    assert len(creates) == 1

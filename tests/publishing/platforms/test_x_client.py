@@ -80,7 +80,12 @@ def test_images_are_uploaded_then_attached_and_checkpointed() -> None:
     client().publish(
         CREDS, Content(text="three", media=images(3)), checkpoint, before_create=lambda: None
     )
-    assert [s["media_ids"] for s in saved] == [["100"], ["100", "101"], ["100", "101", "102"]]
+    assert [s["media_ids"] for s in saved if "media_ids" in s] == [
+        ["100"],
+        ["100", "101"],
+        ["100", "101", "102"],
+    ]
+    assert saved[-1]["media_uploaded_at"] > 0
     for call in responses.calls:
         assert_valid_x_request(call.request, API)
     upload = responses.calls[0].request.body
@@ -98,7 +103,7 @@ def test_images_are_uploaded_then_attached_and_checkpointed() -> None:
 def test_a_retry_resumes_from_uploaded_media_without_uploading_again() -> None:
     upload = responses.post(f"{API}/2/media/upload", json={"data": {"id": "101"}})
     responses.post(f"{API}/2/tweets", status=201, json={"data": {"id": "9", "text": "x"}})
-    checkpoint = Checkpoint(data={"media_ids": ["100"]})
+    checkpoint = Checkpoint(data={"media_ids": ["100"], "media_uploaded_at": time.time()})
     client().publish(
         CREDS, Content(text="two", media=images(2)), checkpoint, before_create=lambda: None
     )
@@ -297,3 +302,72 @@ def test_validation_counts_as_x_does() -> None:
     assert [v.code for v in x.validate(Content(text="😀" * 141))] == ["text_too_long"]
     assert [v.code for v in x.validate(Content(text="", media=images(1)))] == []
     assert [v.code for v in x.validate(Content(text="hi", media=images(5)))] == ["too_many_images"]
+
+
+@responses.activate
+def test_media_uploaded_more_than_a_day_ago_is_uploaded_again() -> None:
+    upload = responses.post(f"{API}/2/media/upload", json={"data": {"id": "201"}})
+    responses.post(f"{API}/2/tweets", status=201, json={"data": {"id": "9", "text": "x"}})
+    stale = time.time() - 25 * 3600  # X has forgotten these ids
+    checkpoint = Checkpoint(data={"media_ids": ["100"], "media_uploaded_at": stale})
+    client().publish(
+        CREDS, Content(text="one", media=images(1)), checkpoint, before_create=lambda: None
+    )
+    assert upload.call_count == 1
+    assert checkpoint.get("media_ids") == ["201"]
+
+
+@responses.activate
+def test_the_24_hour_cap_waits_for_its_own_reset() -> None:
+    now = int(time.time())
+    responses.post(
+        f"{API}/2/tweets",
+        status=429,
+        json=_problem(429, "Too Many Requests", "Too Many Requests"),
+        headers={
+            "x-rate-limit-remaining": "99", "x-rate-limit-reset": str(now + 600),
+            "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": str(now + 7200),
+        },
+    )  # fmt: skip
+    with pytest.raises(RetryableError) as raised:
+        client().publish(CREDS, Content(text="hi"), Checkpoint(), before_create=lambda: None)
+    assert raised.value.retry_after is not None and raised.value.retry_after > 7000
+
+
+@responses.activate
+def test_a_failed_username_lookup_after_the_post_still_reports_it_published() -> None:
+    responses.post(f"{API}/2/tweets", status=201, json={"data": {"id": "77", "text": "x"}})
+    responses.get(f"{API}/2/users/me", status=503, json=_problem(503, "Unavailable", "x"))
+    result = client().publish(
+        Credentials(access_token="t", account_id="42"),
+        Content(text="a"),
+        Checkpoint(),
+        before_create=lambda: None,
+    )
+    assert (result.platform_post_id, result.url) == ("77", "https://x.test/i/web/status/77")
+
+
+@responses.activate
+def test_reconciliation_sees_through_the_media_links_x_appends() -> None:
+    responses.get(f"{API}/2/users/42/tweets", json={
+        "data": [{"id": "8", "text": "Sale\nhttps://t.co/abc https://t.co/media1",
+                  "edit_history_tweet_ids": ["8"]}],
+        "meta": {"result_count": 1},
+    })  # fmt: skip
+    found = client().find_published(
+        CREDS, Content(text="Sale", link="https://shop.test/p/1", media=images(1)),
+        since_epoch=time.time(),
+    )  # fmt: skip
+    assert found is not None and found.platform_post_id == "8"
+
+
+@responses.activate
+def test_reconciliation_skips_posts_already_accounted_for() -> None:
+    responses.get(f"{API}/2/users/42/tweets", json={
+        "data": [{"id": "8", "text": "Same text", "edit_history_tweet_ids": ["8"]}],
+        "meta": {"result_count": 1},
+    })  # fmt: skip
+    found = client().find_published(
+        CREDS, Content(text="Same text"), since_epoch=time.time(), exclude=frozenset({"8"})
+    )
+    assert found is None
