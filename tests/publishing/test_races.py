@@ -217,6 +217,7 @@ def test_a_worker_that_lost_its_lease_stops_before_making_a_second_post(
         format="json",
     )  # fmt: skip
     target = PostTarget.objects.get(post_id=response.json()["post_id"])
+
     def run_worker_a() -> None:
         try:
             target_publish(target_id=target.pk)
