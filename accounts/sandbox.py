@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import SocialAccount, Store
 from accounts.services import social_account_connect
+from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox.x import sandbox_token, sandbox_user_id
@@ -38,4 +39,13 @@ def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
             access_token=threads_sandbox.sandbox_token(username),
         ),
         instagram,
+        # A Page: its id, its name as the handle, and the Page token (Meta's Page tokens are
+        # what Facebook publishes with, PLATFORMS.md 2.1).
+        social_account_connect(
+            store=store,
+            platform="facebook",
+            platform_account_id=facebook_sandbox.sandbox_page_id(username),
+            handle=username,
+            access_token=facebook_sandbox.sandbox_token(username),
+        ),
     ]

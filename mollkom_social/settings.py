@@ -320,3 +320,31 @@ INSTAGRAM_IG_BASE_URL = env_str(
 # polls the same container again.
 INSTAGRAM_CONTAINER_POLL_SECONDS = env_float("INSTAGRAM_CONTAINER_POLL_SECONDS", 3.0)
 INSTAGRAM_CONTAINER_WAIT_SECONDS = env_float("INSTAGRAM_CONTAINER_WAIT_SECONDS", 300.0)
+
+# --- Facebook
+# Without a Facebook (Meta) app id, Facebook Pages go to the sandbox at SANDBOX_URL, as the other
+# platforms do. Three hosts (PLATFORMS.md 0, 2.2): the Graph API, the video host that takes
+# `/{page}/videos`, and rupload, where a Reel's file is handed over; the version is pinned.
+FACEBOOK_CLIENT_ID = env_str("FACEBOOK_CLIENT_ID", "")
+FACEBOOK_CLIENT_SECRET = env_str("FACEBOOK_CLIENT_SECRET", "")
+_facebook_sandboxed = bool(SANDBOX_URL) and not FACEBOOK_CLIENT_ID
+FACEBOOK_GRAPH_BASE_URL = env_str(
+    "FACEBOOK_GRAPH_BASE_URL",
+    f"{SANDBOX_URL}/facebook/v25.0" if _facebook_sandboxed else "https://graph.facebook.com/v25.0",
+).rstrip("/")
+FACEBOOK_VIDEO_BASE_URL = env_str(
+    "FACEBOOK_VIDEO_BASE_URL",
+    f"{SANDBOX_URL}/facebook/video/v25.0"
+    if _facebook_sandboxed
+    else "https://graph-video.facebook.com/v25.0",
+).rstrip("/")
+FACEBOOK_RUPLOAD_BASE_URL = env_str(
+    "FACEBOOK_RUPLOAD_BASE_URL",
+    f"{SANDBOX_URL}/facebook/rupload/video-upload/v25.0"
+    if _facebook_sandboxed
+    else "https://rupload.facebook.com/video-upload/v25.0",
+).rstrip("/")
+# A video's status is polled from this interval, doubling up to 60 s, for at most the wait;
+# then the attempt is retried later and polls the same video again.
+FACEBOOK_VIDEO_POLL_SECONDS = env_float("FACEBOOK_VIDEO_POLL_SECONDS", 3.0)
+FACEBOOK_VIDEO_WAIT_SECONDS = env_float("FACEBOOK_VIDEO_WAIT_SECONDS", 300.0)

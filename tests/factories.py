@@ -6,6 +6,7 @@ import factory
 
 from accounts.models import ApiKey, SocialAccount, Store
 from accounts.services import api_key_create
+from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox import x as x_sandbox
@@ -15,10 +16,12 @@ _SANDBOX_IDS = {
     "x": x_sandbox.sandbox_user_id,
     "threads": threads_sandbox.sandbox_user_id,
     "instagram": instagram_sandbox.sandbox_user_id,
+    "facebook": facebook_sandbox.sandbox_page_id,
 }
 _SANDBOX_TOKENS = {
     "x": x_sandbox.sandbox_token,
     "threads": threads_sandbox.sandbox_token,
+    "facebook": facebook_sandbox.sandbox_token,
 }
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from publishing.media import fetch_media
 from publishing.platforms.base import PlatformClient
+from publishing.platforms.facebook import FacebookClient
 from publishing.platforms.http import Http, Recorder
 from publishing.platforms.instagram import InstagramClient
 from publishing.platforms.threads import ThreadsClient
@@ -42,10 +43,22 @@ def _instagram(http: Http) -> PlatformClient:
     )
 
 
+def _facebook(http: Http) -> PlatformClient:
+    return FacebookClient(
+        graph_base=settings.FACEBOOK_GRAPH_BASE_URL,
+        video_base=settings.FACEBOOK_VIDEO_BASE_URL,
+        rupload_base=settings.FACEBOOK_RUPLOAD_BASE_URL,
+        http=http,
+        poll_interval=settings.FACEBOOK_VIDEO_POLL_SECONDS,
+        max_wait=settings.FACEBOOK_VIDEO_WAIT_SECONDS,
+    )
+
+
 CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {
     "x": _x,
     "threads": _threads,
     "instagram": _instagram,
+    "facebook": _facebook,
 }
 
 

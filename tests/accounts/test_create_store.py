@@ -38,7 +38,8 @@ def test_sandbox_accounts_are_connected_with_encrypted_tokens() -> None:
     store = Store.objects.get(pk=data["store_id"])
     assert store.timezone == "Africa/Cairo"
     accounts = {a.platform: a for a in SocialAccount.objects.filter(store=store)}
-    assert set(accounts) == {"x", "threads", "instagram"}  # every platform the sandbox serves
+    # Every platform the sandbox serves.
+    assert set(accounts) == {"x", "threads", "instagram", "facebook"}
     account = accounts["x"]
     assert (account.platform, account.status) == ("x", "connected")
     assert account.platform_account_id == sandbox_user_id(account.handle)

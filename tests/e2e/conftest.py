@@ -21,7 +21,7 @@ from tests.support.processes import Service, service_env, start_beat, start_work
 from tests.support.sandbox import platform_urls
 
 LEASE_SECONDS = 3
-QUEUES = "default,publish.x,publish.threads,publish.instagram"
+QUEUES = "default,publish.x,publish.threads,publish.instagram,publish.facebook"
 
 
 class Stack:
@@ -36,6 +36,7 @@ class Stack:
             REQUEUE_AFTER_SECONDS="5",
             THREADS_CONTAINER_POLL_SECONDS="0.05",
             INSTAGRAM_CONTAINER_POLL_SECONDS="0.05",
+            FACEBOOK_VIDEO_POLL_SECONDS="0.05",
         )
         self.services: list[Service] = []
 

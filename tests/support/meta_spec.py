@@ -11,6 +11,11 @@ and the ``return`` node) and ``fields``. A request of ours is valid when:
 - every required parameter is sent, and values fit the declared type (``bool``,
   ``unsigned int``, ``list<…>`` as Meta's comma lists, ``datetime``);
 - the ``fields`` asked for are fields of the node the call returns.
+
+Facebook Pages (:func:`assert_valid_facebook_request`) are checked the same way against ``Page``
+(edges) and ``PagePost``/``Photo``/``AdVideo`` (nodes), plus: enum parameters must be one of
+``enum_types.json``'s values (case aside: Meta's guides write ``upload_phase=start`` where the
+codegen lists ``START``), and ``list<Object>`` parameters must be a JSON list of objects.
 """
 
 from __future__ import annotations
@@ -65,7 +70,20 @@ def _type_problem(name: str, kind: str, value: str) -> str | None:
         ok = all(part.strip() for part in value.split(","))
     elif kind == "datetime":
         ok = bool(_DIGITS.fullmatch(value)) or "T" in value
+    elif kind == "list<Object>":
+        try:
+            items = json.loads(value)
+        except ValueError:
+            items = None
+        ok = isinstance(items, list) and all(isinstance(i, dict) for i in items)
+    elif kind.endswith("_enum_param") and kind in enums():
+        ok = value.upper() in {v.upper() for v in enums()[kind]}
     return None if ok else f"{name}={value!r} is not a {kind}"
+
+
+@cache
+def enums() -> dict[str, list[str]]:
+    return {e["name"]: e["values"] for e in json.loads((CODEGEN / "enum_types.json").read_text())}
 
 
 def _problems(api: dict[str, Any], method: str, params: dict[str, str]) -> list[str]:
@@ -128,6 +146,35 @@ def assert_valid_instagram_request(
         for name in (MEDIA_NODE[host], CONTAINER_NODE):
             candidates += [(name, api) for api in _apis(name, method, None)]
     assert candidates, f"{method} /{'/'.join(segments)}: no such api in the {host} specs"
+    tried = []
+    for name, api in candidates:
+        problems = _problems(api, method, params)
+        if not problems:
+            return
+        tried.append(f"{name} {api.get('endpoint') or api.get('name')}: {'; '.join(problems)}")
+    detail = "\n  ".join(tried)
+    raise AssertionError(f"{method} /{'/'.join(segments)} {params}:\n  {detail}")
+
+
+FACEBOOK_NODES = ("PagePost", "Photo", "AdVideo")
+
+
+def assert_valid_facebook_request(request: requests.PreparedRequest, *bases: str) -> None:
+    """Assert that a request our client sent to one of ``bases`` (the Graph API and video
+    hosts) fits Meta's codegen specs for Pages and their posts, photos and videos."""
+    assert request.url is not None and request.method is not None
+    base = next((b for b in bases if request.url.startswith(b)), None)
+    assert base is not None, request.url
+    method = request.method
+    segments = [s for s in urlsplit(request.url[len(base) :]).path.split("/") if s]
+    params = request_params(request)
+    candidates: list[tuple[str, dict[str, Any]]] = []
+    if len(segments) == 2 and segments[0].isdigit():
+        candidates = [("Page", api) for api in _apis("Page", method, segments[1])]
+    elif len(segments) == 1 and segments[0].replace("_", "").isdigit():
+        for name in FACEBOOK_NODES:
+            candidates += [(name, api) for api in _apis(name, method, None)]
+    assert candidates, f"{method} /{'/'.join(segments)}: no such api in the Page specs"
     tried = []
     for name, api in candidates:
         problems = _problems(api, method, params)

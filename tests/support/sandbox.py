@@ -12,4 +12,7 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "THREADS_API_BASE_URL": f"{base_url}/threads/v1.0",
         "INSTAGRAM_GRAPH_BASE_URL": f"{base_url}/instagram/fb/v25.0",
         "INSTAGRAM_IG_BASE_URL": f"{base_url}/instagram/ig/v25.0",
+        "FACEBOOK_GRAPH_BASE_URL": f"{base_url}/facebook/v25.0",
+        "FACEBOOK_VIDEO_BASE_URL": f"{base_url}/facebook/video/v25.0",
+        "FACEBOOK_RUPLOAD_BASE_URL": f"{base_url}/facebook/rupload/video-upload/v25.0",
     }
