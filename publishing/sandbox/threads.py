@@ -23,7 +23,6 @@ import html
 import json
 import math
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from publishing.sandbox import _meta as meta
 from publishing.sandbox import _threads_rules as rules
 from publishing.sandbox.core import (
     CONTROL_ROUTES,
@@ -87,13 +87,6 @@ def sandbox_token(username: str, scopes: Iterable[str] | None = None) -> str:
     return token if scopes is None else f"{token}~{','.join(scopes)}"
 
 
-def _params(request: Request) -> dict[str, str]:
-    """Graph API parameters: the query string and a form body, merged (the body wins)."""
-    merged = {name: values[0] for name, values in request.query.items() if values}
-    merged.update(request.form)
-    return merged
-
-
 def _user(request: Request) -> ThreadsUser | None:
     token = _params(request).get("access_token") or request.bearer_token or ""
     found = _TOKEN_RE.fullmatch(token)
@@ -126,39 +119,15 @@ def _authed(handler: UserHandler) -> Handler:
 
 # --- Error bodies ---------------------------------------------------------------------
 
-
-def _error(
-    status: int,
-    message: str,
-    code: int,
-    *,
-    subcode: int | None = None,
-    transient: bool = False,
-    kind: str = "OAuthException",
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """Meta's Graph error envelope."""
-    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    error["is_transient"] = transient
-    error["fbtrace_id"] = secrets.token_urlsafe(8)
-    return Response.json(status, {"error": error}, headers)
+# Meta's Graph envelope, shared with the other Meta platforms; Threads' own invalid-request
+# errors carry its THApiException type.
+_params = meta.params
+_error = meta.error
+_no_object = meta.no_object
 
 
 def _invalid(message: str) -> Response:
     return _error(400, message, 100, kind="THApiException")
-
-
-def _no_object(object_id: str, method: str = "get") -> Response:
-    return _error(
-        400,
-        f"Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be "
-        "loaded due to missing permissions, or does not support this operation.",
-        100,
-        subcode=33,
-        kind="GraphMethodException",
-    )
 
 
 # --- Containers -----------------------------------------------------------------------
