@@ -348,3 +348,8 @@ FACEBOOK_RUPLOAD_BASE_URL = env_str(
 # then the attempt is retried later and polls the same video again.
 FACEBOOK_VIDEO_POLL_SECONDS = env_float("FACEBOOK_VIDEO_POLL_SECONDS", 3.0)
 FACEBOOK_VIDEO_WAIT_SECONDS = env_float("FACEBOOK_VIDEO_WAIT_SECONDS", 300.0)
+
+# Media fetching: seconds to connect, and for the whole download (redirects included) so
+# a server dripping bytes cannot hold a worker; MEDIA_FETCH_TIMEOUT bounds each read.
+MEDIA_FETCH_CONNECT_TIMEOUT = env_float("MEDIA_FETCH_CONNECT_TIMEOUT", 5.0)
+MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)

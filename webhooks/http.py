@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from publishing.media import MediaFetchError, check_url
+from publishing.media import (
+    MediaFetchError,
+    PinnedAdapter,
+    PinnedTarget,
+    check_url,
+    host_header,
+    pinned_session,
+)
 from webhooks.signing import SignedRequest
 
 # Enough of a refusal's body to show the merchant why, no more.
@@ -25,11 +32,12 @@ class WebhookUrlError(ValueError):
     """The URL may not receive webhooks under the current settings; the message says why."""
 
 
-def webhook_url_check(url: str) -> None:
+def webhook_url_check(url: str) -> PinnedTarget:
     """Raise WebhookUrlError unless ``url`` may receive webhooks now.
 
     The host checks are the media SSRF guard's (publishing.media.check_url): public
     addresses only, unless settings allow loopback or private ranges; link-local never.
+    Returns the vetted address, the only one a send may connect to.
     """
     parts = urlsplit(url)
     schemes = ("https", "http") if settings.MEDIA_ALLOW_HTTP else ("https",)
@@ -38,7 +46,7 @@ def webhook_url_check(url: str) -> None:
     if parts.username is not None or parts.password is not None:
         raise WebhookUrlError("The webhook URL must not contain a user name or password.")
     try:
-        check_url(url)
+        return check_url(url)
     except MediaFetchError as exc:
         if isinstance(exc.__cause__, socket.gaierror):
             raise WebhookUrlError(f"The webhook host {parts.hostname!r} does not resolve.") from exc
@@ -58,13 +66,16 @@ class SendOutcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _session() -> requests.Session:
+def _session(target: PinnedTarget) -> requests.Session:
     # One session (and so one connection pool) per worker thread: sessions are not
     # documented as thread-safe, and keep-alive to the same receiver saves a handshake.
+    # The adapter connects only to pinned addresses: DNS answered once, in the check.
     session: requests.Session | None = getattr(_local, "session", None)
     if session is None:
-        session = requests.Session()
+        _local.adapter = PinnedAdapter()
+        session = pinned_session(_local.adapter)
         _local.session = session
+    _local.adapter.pin(target)
     return session
 
 
@@ -77,14 +88,14 @@ def webhook_send(*, url: str, request: SignedRequest) -> SendOutcome:
 
     try:
         # Again right before sending: the host's DNS may have changed since creation.
-        webhook_url_check(url)
+        target = webhook_url_check(url)
     except WebhookUrlError as exc:
         return outcome(None, str(exc))
     try:
-        with _session().post(
+        with _session(target).post(
             url,
             data=request.body,
-            headers=request.headers,
+            headers={**request.headers, "Host": host_header(target)},
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             # A redirect could lead anywhere, past the guard: it counts as a failure.
             allow_redirects=False,
