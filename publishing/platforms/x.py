@@ -1,7 +1,8 @@
-"""X (Twitter) API v2: text posts with up to four images.
+"""X (Twitter) API v2: text posts with up to four images, or one video.
 
-Images go up through `POST /2/media/upload`, then `POST /2/tweets` creates the post.
-Uploaded media ids are checkpoints, so a retry reuses them instead of uploading again.
+Images go up through `POST /2/media/upload`, a video through the chunked upload in
+``x_media``; then `POST /2/tweets` creates the post. Uploaded media ids are checkpoints,
+so a retry reuses them instead of uploading again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import requests
 
-from publishing.media import FetchedMedia, MediaFetchError
+from publishing.media import FetchedMedia, MediaFetchError, open_media
 from publishing.platforms.base import (
     AuthError,
     Checkpoint,
@@ -30,6 +31,7 @@ from publishing.platforms.base import (
     RuleViolation,
 )
 from publishing.platforms.http import Http
+from publishing.platforms.x_media import MediaOpener, VideoUpload
 from publishing.platforms.x_text import X_MAX_WEIGHTED_LENGTH, x_weighted_length
 
 MAX_IMAGES = 4
@@ -146,12 +148,24 @@ class XClient(PlatformClient):
     display_name = "X"
 
     def __init__(
-        self, *, api_base: str, web_base: str, http: Http, fetch_media: MediaFetcher
+        self,
+        *,
+        api_base: str,
+        web_base: str,
+        http: Http,
+        fetch_media: MediaFetcher,
+        open_media: MediaOpener = open_media,
+        sleep: Callable[[float], None] = time.sleep,
+        max_processing_wait: float = 300.0,
     ) -> None:
         self.api_base = api_base
         self.web_base = web_base
         self.http = http
         self.fetch_media = fetch_media
+        self.open_media = open_media
+        self.sleep = sleep
+        # Past this, the try ends retryable and the next one polls the same media again.
+        self.max_processing_wait = max_processing_wait
 
     # -- rules ---------------------------------------------------------------------
 
@@ -162,9 +176,7 @@ class XClient(PlatformClient):
         text = post_text(content)
         if not text.strip() and not content.media:
             problems.append(
-                RuleViolation(
-                    "text_required", "X needs text or at least one image.", "content.text"
-                )
+                RuleViolation("text_required", "X needs text or media.", "content.text")
             )
         length = x_weighted_length(text).weighted_length
         if length > X_MAX_WEIGHTED_LENGTH:
@@ -176,10 +188,13 @@ class XClient(PlatformClient):
                     "content.text",
                 )
             )
-        if videos:
+        if videos and (len(videos) > 1 or images):
             problems.append(
                 RuleViolation(
-                    "unsupported_media", "Video posts to X are not supported yet.", "content.media"
+                    "video_alone",
+                    "X takes one video per post, without images; this post has "
+                    f"{len(videos)} videos and {len(images)} images.",
+                    "content.media",
                 )
             )
         if len(images) > MAX_IMAGES:
@@ -202,7 +217,11 @@ class XClient(PlatformClient):
         *,
         before_create: Callable[[], None],
     ) -> PublishResult:
-        media_ids = self._upload_images(credentials, content, checkpoint)
+        video = next((m for m in content.media if m.type == "video"), None)
+        if video is not None:
+            media_ids = [self._video_upload(credentials).media_id(video.url, checkpoint)]
+        else:
+            media_ids = self._upload_images(credentials, content, checkpoint)
         body: dict[str, object] = {"text": post_text(content)}
         if media_ids:
             body["media"] = {"media_ids": media_ids}
@@ -248,6 +267,17 @@ class XClient(PlatformClient):
             media_ids.append(str(response.json()["data"]["id"]))
             checkpoint.set("media_ids", media_ids)
         return media_ids
+
+    def _video_upload(self, credentials: Credentials) -> VideoUpload:
+        return VideoUpload(
+            http=self.http,
+            api_base=self.api_base,
+            headers=self._auth(credentials),
+            check=raise_for_response,
+            open_media=self.open_media,
+            sleep=self.sleep,
+            max_wait=self.max_processing_wait,
+        )
 
     def _post_url(self, credentials: Credentials, post_id: str) -> str:
         """The post exists by now: a failed username lookup falls back to the URL form

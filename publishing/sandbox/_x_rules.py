@@ -325,3 +325,56 @@ def _from_token(token: str) -> int | None:
     except (binascii.Error, ValueError):
         return None
     return int.from_bytes(raw, "big") if len(raw) == 8 else None
+
+
+# --- Chunked upload (initialize / append / finalize) ----------------------------------
+
+_INIT_FIELDS = ("additional_owners", "media_category", "media_type", "shared", "total_bytes")
+INIT_MEDIA_TYPES = (
+    "video/mp4", "video/webm", "video/mp2t", "video/quicktime", "text/srt", "text/vtt",
+    "image/jpeg", "image/gif", "image/bmp", "image/png", "image/webp", "image/pjpeg",
+    "image/tiff", "model/gltf-binary", "model/vnd.usdz+zip",
+)  # fmt: skip
+_INIT_CATEGORIES = ("amplify_video", *MEDIA_CATEGORIES)
+MAX_SEGMENT_INDEX = 999
+
+
+def check_initialize(body: dict[str, Any]) -> list[str]:
+    """Reasons X would answer 400 to ``POST /2/media/upload/initialize``."""
+    errors = [
+        f"$.{key}: is not defined in the schema and the schema does not allow additional properties"
+        for key in body
+        if key not in _INIT_FIELDS
+    ]
+    # The spec marks nothing required, but no upload can start without these three.
+    errors += [
+        f"$.{key}: is missing but it is required"
+        for key in ("media_type", "total_bytes", "media_category")
+        if key not in body
+    ]
+    if errors:
+        return errors
+    errors += _enum(*INIT_MEDIA_TYPES)(body["media_type"], "$.media_type")
+    errors += _enum(*_INIT_CATEGORIES)(body["media_category"], "$.media_category")
+    errors += _integer(1, 17179869184)(body["total_bytes"], "$.total_bytes")
+    if errors:
+        return errors
+    limit = _MAX_BYTES.get(media_kind(body["media_category"]))
+    if limit is not None and body["total_bytes"] > limit:
+        return [f"$.total_bytes: {body['total_bytes']} exceeds the {limit} byte limit"]
+    return []
+
+
+def check_append(fields: dict[str, Any], data: bytes) -> tuple[int, list[str]]:
+    """The segment index of ``POST /2/media/upload/{id}/append``, or X's 400 reasons."""
+    errors = [
+        f"$.{key}: is not defined in the schema and the schema does not allow additional properties"
+        for key in fields
+        if key not in ("media", "segment_index")
+    ]
+    raw = str(fields.get("segment_index", ""))
+    if not raw.isdigit() or int(raw) > MAX_SEGMENT_INDEX:
+        errors.append(f"$.segment_index: must be an integer between 0 and {MAX_SEGMENT_INDEX}")
+    if not data:
+        errors.append("$.media: the media chunk is empty")
+    return (int(raw) if raw.isdigit() else -1), errors

@@ -1,7 +1,9 @@
 """X (Twitter API v2) in the sandbox: API under ``/x``, post pages under ``/x-web``.
 
 Shapes follow the official OpenAPI spec (``shared/specs/x/x-api-v2.openapi.json``, v2.167):
-``createPosts``, ``deletePosts``, ``mediaUpload``, ``getUsersMe``, ``getUsersPosts``. Request
+``createPosts``, ``deletePosts``, ``mediaUpload``, the chunked ``initializeMediaUpload``,
+``appendMediaUpload``, ``finalizeMediaUpload`` and ``getMediaUploadStatus``, ``getUsersMe``,
+``getUsersPosts``. Request
 bodies are checked by ``_x_rules.py`` the way X checks them, so a client that passes here sends
 what X accepts.
 
@@ -48,6 +50,10 @@ _RATE_LIMITS = {
     "mediaUpload": 500,
     "getUsersMe": 75,
     "getUsersPosts": 900,
+    "initializeMediaUpload": 1875,
+    "appendMediaUpload": 1875,
+    "finalizeMediaUpload": 1875,
+    "getMediaUploadStatus": 1000,
 }
 _WINDOW_S = 15 * 60
 
@@ -221,6 +227,14 @@ def _owned_media(
     """The uploads behind ``media_ids``, or X's 400 if one is unknown, foreign or expired."""
     found = [state.get_media(SLUG, media_id) for media_id in media_ids]
     usable = [m for m in found if m and m["owner_id"] == user.id and m["expires_at"] > time.time()]
+    unready = [
+        m["id"] for m in usable if m.get("chunked", {}).get("state") not in (None, "succeeded")
+    ]
+    if unready:
+        return [], _invalid(
+            "Media is not ready to be attached: finalize it and wait for processing.",
+            parameters={"media.media_ids": unready},
+        )
     if len(usable) != len(media_ids):
         bad = [i for i, m in zip(media_ids, found, strict=True) if m not in usable]
         return [], _invalid("Your media IDs are invalid.", parameters={"media.media_ids": bad})
@@ -309,6 +323,151 @@ def media_upload(
         "expires_after_secs": MEDIA_TTL_S,
     }
     return Response.json(200, {"data": payload})
+
+
+# --- Chunked upload -------------------------------------------------------------------
+# A session is a media dict with a ``chunked`` part: total_bytes, the size of each segment
+# received, and the processing state after finalize. Segments must come in order; sending
+# one again replaces it (a client resuming after a crash may repeat the last one), a gap is
+# refused. Processing takes PROCESSING_POLLS status checks, and fails for a video whose first
+# bytes carry FAILING_MARKER (``/_sandbox/media/processing-fails.mp4`` serves one).
+
+PROCESSING_POLLS = 2
+CHECK_AFTER_SECS = 1
+FAILING_MARKER = b"processing-fails"
+
+
+def _session(
+    state: SandboxState, user: XUser, media_id: str
+) -> tuple[dict[str, Any], Response | None]:
+    media = state.get_media(SLUG, media_id)
+    if media is None or "chunked" not in media or media["owner_id"] != user.id:
+        return {}, _invalid(f"Invalid media_id: {media_id}", parameters={"media_id": [media_id]})
+    if media["expires_at"] <= time.time():
+        return {}, _invalid("The upload session has expired.", parameters={"media_id": [media_id]})
+    return media, None
+
+
+@api.add("POST", r"/2/media/upload/initialize", name="initializeMediaUpload")
+@_authed
+def upload_initialize(
+    state: SandboxState, request: Request, match: re.Match[str], user: XUser
+) -> Response:
+    body = request.json_body
+    if request.content_type != "application/json" or not isinstance(body, dict):
+        return _invalid("Request body must be a JSON object sent as application/json.")
+    if errors := rules.check_initialize(body):
+        return _invalid(*errors)
+    media_id = state.new_id()
+    kind = rules.media_kind(body["media_category"])
+    media = {
+        "id": media_id,
+        "media_key": f"{_KEY_PREFIX.get(kind, '7')}_{media_id}",
+        "owner_id": user.id,
+        "category": body["media_category"],
+        "size": body["total_bytes"],
+        "expires_at": time.time() + MEDIA_TTL_S,
+        "chunked": {"total_bytes": body["total_bytes"], "segments": {}, "state": "uploading"},
+    }
+    state.add_media(SLUG, media)
+    data = {"id": media_id, "media_key": media["media_key"], "expires_after_secs": MEDIA_TTL_S}
+    return Response.json(200, {"data": data})
+
+
+@api.add("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/append", name="appendMediaUpload")
+@_authed
+def upload_append(
+    state: SandboxState, request: Request, match: re.Match[str], user: XUser
+) -> Response:
+    media, error = _session(state, user, match["id"])
+    if error is not None:
+        return error
+    fields, data = _upload_fields(request)
+    if isinstance(data, Response):
+        return data
+    index, errors = rules.check_append(fields, data)
+    if errors:
+        return _invalid(*errors)
+    session = media["chunked"]
+    segments: dict[str, int] = session["segments"]
+    if session["state"] != "uploading":
+        return _invalid("The upload session is already finalized.")
+    if index > len(segments):
+        return _invalid(
+            f"$.segment_index: expected {len(segments)} (segments in order), got {index}"
+        )
+    segments[str(index)] = len(data)
+    if sum(segments.values()) > session["total_bytes"]:
+        return _invalid(f"Segments exceed total_bytes ({session['total_bytes']}).")
+    if index == 0:
+        session["fails"] = FAILING_MARKER in data[:4096]
+    state.add_media(SLUG, media)
+    return Response.json(200, {"data": {"expires_at": int(media["expires_at"])}})
+
+
+@api.add("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/finalize", name="finalizeMediaUpload")
+@_authed
+def upload_finalize(
+    state: SandboxState, request: Request, match: re.Match[str], user: XUser
+) -> Response:
+    media, error = _session(state, user, match["id"])
+    if error is not None:
+        return error
+    session = media["chunked"]
+    if session["state"] == "uploading":
+        received = sum(session["segments"].values())
+        if received != session["total_bytes"]:
+            return _invalid(
+                f"File size mismatch: received {received} of {session['total_bytes']} bytes."
+            )
+        session.update(state="pending", polls_left=PROCESSING_POLLS)
+        state.add_media(SLUG, media)
+    return Response.json(200, {"data": _media_status(media)})
+
+
+@api.add("GET", r"/2/media/upload", name="getMediaUploadStatus")
+@_authed
+def upload_status(
+    state: SandboxState, request: Request, match: re.Match[str], user: XUser
+) -> Response:
+    media_id, command = request.arg("media_id") or "", request.arg("command")
+    if not rules.is_numeric_id(media_id) or command not in (None, "STATUS"):
+        return _invalid("The `media_id` and `command` (STATUS) query parameters are invalid.")
+    media, error = _session(state, user, media_id)
+    if error is not None:
+        return error
+    session = media["chunked"]
+    if session["state"] in ("pending", "in_progress"):
+        session["polls_left"] -= 1
+        if session["polls_left"] > 0:
+            session["state"] = "in_progress"
+        else:
+            session["state"] = "failed" if session.get("fails") else "succeeded"
+        state.add_media(SLUG, media)
+    return Response.json(200, {"data": _media_status(media)})
+
+
+def _media_status(media: dict[str, Any]) -> dict[str, Any]:
+    session = media["chunked"]
+    data: dict[str, Any] = {
+        "id": media["id"],
+        "media_key": media["media_key"],
+        "size": session["total_bytes"],
+        "expires_after_secs": max(0, int(media["expires_at"] - time.time())),
+    }
+    progress = {"pending": 0, "in_progress": 50, "succeeded": 100, "failed": 100}
+    if session["state"] in progress:
+        info: dict[str, Any] = {
+            "state": session["state"],
+            "progress_percent": progress[session["state"]],
+        }
+        if session["state"] in ("pending", "in_progress"):
+            info["check_after_secs"] = CHECK_AFTER_SECS
+        if session["state"] == "failed":
+            # Not in the v2 spec's ProcessingInfo, but what X sends (v1.1 docs' shape).
+            info["error"] = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video"}
+        data["processing_info"] = info
+    return data
 
 
 def _upload_fields(request: Request) -> tuple[dict[str, Any], bytes | Response]:
