@@ -85,8 +85,8 @@ BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("x five images", {"content": content(media=[image(i) for i in range(5)])}, "platform_rules"),
     (
-        "x video",
-        {"content": content(media=[{"type": "video", "url": "https://a.b/v.mp4"}])},
+        "x video with an image",
+        {"content": content(media=[{"type": "video", "url": "https://a.b/v.mp4"}, image(1)])},
         "platform_rules",
     ),
     ("x empty text, no media", {"content": content(text="")}, "platform_rules"),
