@@ -7,6 +7,7 @@ from accounts.services import social_account_connect
 from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
+from publishing.sandbox import youtube as youtube_sandbox
 from publishing.sandbox.x import sandbox_token, sandbox_user_id
 
 
@@ -47,5 +48,13 @@ def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
             platform_account_id=facebook_sandbox.sandbox_page_id(username),
             handle=username,
             access_token=facebook_sandbox.sandbox_token(username),
+        ),
+        # A channel, its token granting delete too (youtube.force-ssl, PLATFORMS.md 6.1).
+        social_account_connect(
+            store=store,
+            platform="youtube",
+            platform_account_id=youtube_sandbox.sandbox_channel_id(username),
+            handle=username,
+            access_token=youtube_sandbox.sandbox_token(username),
         ),
     ]

@@ -353,3 +353,26 @@ FACEBOOK_VIDEO_WAIT_SECONDS = env_float("FACEBOOK_VIDEO_WAIT_SECONDS", 300.0)
 # a server dripping bytes cannot hold a worker; MEDIA_FETCH_TIMEOUT bounds each read.
 MEDIA_FETCH_CONNECT_TIMEOUT = env_float("MEDIA_FETCH_CONNECT_TIMEOUT", 5.0)
 MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)
+
+# --- YouTube
+# Without a Google client id, YouTube goes to the sandbox at SANDBOX_URL, as the other platforms
+# do. One host serves uploads (/upload/youtube/v3/...) and the API (/youtube/v3/...): the
+# discovery doc's rootUrl; www.googleapis.com, which PLATFORMS.md 6.2 shows, serves the same paths.
+YOUTUBE_CLIENT_ID = env_str("YOUTUBE_CLIENT_ID", "")
+YOUTUBE_CLIENT_SECRET = env_str("YOUTUBE_CLIENT_SECRET", "")
+_youtube_sandboxed = bool(SANDBOX_URL) and not YOUTUBE_CLIENT_ID
+YOUTUBE_API_BASE_URL = env_str(
+    "YOUTUBE_API_BASE_URL",
+    f"{SANDBOX_URL}/youtube" if _youtube_sandboxed else "https://youtube.googleapis.com",
+).rstrip("/")
+# Where a video's page lives (watch?v= and shorts/), so the sandbox can serve them too.
+YOUTUBE_WEB_BASE_URL = env_str(
+    "YOUTUBE_WEB_BASE_URL",
+    f"{SANDBOX_URL}/youtube-web" if _youtube_sandboxed else "https://www.youtube.com",
+).rstrip("/")
+# Bytes per upload request, rounded down to Google's 256 KiB granule; the one buffer an upload
+# holds, so a worker's memory grows by this much whatever the video's size.
+YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+# Reading the video from its URL while uploading it takes as long as the upload: far longer
+# than MEDIA_FETCH_DEADLINE allows an image.
+YOUTUBE_MEDIA_DEADLINE_SECONDS = env_float("YOUTUBE_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)

@@ -10,6 +10,7 @@ from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
 from publishing.sandbox import x as x_sandbox
+from publishing.sandbox import youtube as youtube_sandbox
 
 # Each sandbox platform names its users by its own ids and tokens.
 _SANDBOX_IDS = {
@@ -17,11 +18,13 @@ _SANDBOX_IDS = {
     "threads": threads_sandbox.sandbox_user_id,
     "instagram": instagram_sandbox.sandbox_user_id,
     "facebook": facebook_sandbox.sandbox_page_id,
+    "youtube": youtube_sandbox.sandbox_channel_id,
 }
 _SANDBOX_TOKENS = {
     "x": x_sandbox.sandbox_token,
     "threads": threads_sandbox.sandbox_token,
     "facebook": facebook_sandbox.sandbox_token,
+    "youtube": youtube_sandbox.sandbox_token,
 }
 
 

@@ -49,13 +49,33 @@ class FacebookOptionsSerializer(PlatformOptionsSerializer):
     )  # fmt: skip
 
 
+class YouTubeOptionsSerializer(PlatformOptionsSerializer):
+    format = serializers.ChoiceField(
+        choices=["video", "short"], required=False,
+        help_text="Absent: a video. YouTube itself makes a vertical or square video of up to "
+        "3 minutes a Short; `short` adds the #Shorts hint and answers a /shorts/ URL.",
+    )  # fmt: skip
+    title = StrictCharField(
+        required=False, max_length=100,
+        help_text="Absent: the text's first line, cut to 100 characters.",
+    )  # fmt: skip
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=500), required=False, max_length=500,
+        help_text="Keywords; together at most 500 characters as YouTube counts them.",
+    )  # fmt: skip
+    privacy = serializers.ChoiceField(
+        choices=["public", "unlisted", "private"], required=False, help_text="Absent: public."
+    )
+    made_for_kids = StrictBooleanField(required=False, help_text="Absent: false.")
+
+
 PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {
     "instagram": InstagramOptionsSerializer,
     "facebook": FacebookOptionsSerializer,
     "x": PlatformOptionsSerializer,
     "threads": PlatformOptionsSerializer,
     "tiktok": PlatformOptionsSerializer,
-    "youtube": PlatformOptionsSerializer,
+    "youtube": YouTubeOptionsSerializer,
 }
 
 

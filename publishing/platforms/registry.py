@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from publishing.media import fetch_media
+from publishing.media import fetch_media, open_media
 from publishing.platforms.base import PlatformClient
 from publishing.platforms.facebook import FacebookClient
 from publishing.platforms.http import Http, Recorder
 from publishing.platforms.instagram import InstagramClient
 from publishing.platforms.threads import ThreadsClient
 from publishing.platforms.x import XClient
+from publishing.platforms.youtube import YouTubeClient
 
 
 def _x(http: Http) -> PlatformClient:
@@ -54,11 +55,23 @@ def _facebook(http: Http) -> PlatformClient:
     )
 
 
+def _youtube(http: Http) -> PlatformClient:
+    return YouTubeClient(
+        api_base=settings.YOUTUBE_API_BASE_URL,
+        web_base=settings.YOUTUBE_WEB_BASE_URL,
+        http=http,
+        open_media=open_media,
+        chunk_size=settings.YOUTUBE_UPLOAD_CHUNK_BYTES,
+        media_deadline=settings.YOUTUBE_MEDIA_DEADLINE_SECONDS,
+    )
+
+
 CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {
     "x": _x,
     "threads": _threads,
     "instagram": _instagram,
     "facebook": _facebook,
+    "youtube": _youtube,
 }
 
 

@@ -15,4 +15,6 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "FACEBOOK_GRAPH_BASE_URL": f"{base_url}/facebook/v25.0",
         "FACEBOOK_VIDEO_BASE_URL": f"{base_url}/facebook/video/v25.0",
         "FACEBOOK_RUPLOAD_BASE_URL": f"{base_url}/facebook/rupload/video-upload/v25.0",
+        "YOUTUBE_API_BASE_URL": f"{base_url}/youtube",
+        "YOUTUBE_WEB_BASE_URL": f"{base_url}/youtube-web",
     }

@@ -43,7 +43,10 @@ def test_command_announces_its_url_applies_latency_and_stops_on_sigterm() -> Non
             timeout=5,
         )
 
-        assert health.json() == {"ok": True, "platforms": ["facebook", "instagram", "threads", "x"]}
+        assert health.json() == {
+            "ok": True,
+            "platforms": ["facebook", "instagram", "threads", "x", "youtube"],
+        }
         assert me.json()["data"]["username"] == "cli"
         assert time.monotonic() - started >= 0.15
     finally:

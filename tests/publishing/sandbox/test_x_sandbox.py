@@ -129,7 +129,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
 
 def test_health_lists_the_platforms(sandbox: SandboxServer, http: requests.Session) -> None:
     response = http.get(f"{sandbox.base_url}/_sandbox/health", timeout=5)
-    assert response.json() == {"ok": True, "platforms": ["facebook", "instagram", "threads", "x"]}
+    assert response.json() == {
+        "ok": True,
+        "platforms": ["facebook", "instagram", "threads", "x", "youtube"],
+    }
 
 
 def test_users_me_returns_the_token_user_with_a_stable_numeric_id(

@@ -1,0 +1,288 @@
+"""YouTube Data API v3 in the sandbox: resumable uploads, search, delete, watch pages.
+
+Auth: ``Authorization: Bearer sbx.youtube.<username>`` (:func:`sandbox_token`); a token ending in
+``~upload`` has only the ``youtube.upload`` scope, so it can upload but not delete. The channel
+id is :func:`sandbox_channel_id`. An upload session's URI is the ``Location`` answered to
+``POST /upload/youtube/v3/videos?uploadType=resumable``; its bytes are counted, not kept, so a
+gigabyte upload costs the sandbox no memory. Faults answer with Google's envelope:
+``no_credits`` → 403 ``quotaExceeded``, ``rate_limit`` → 403 ``rateLimitExceeded``,
+``server_error`` → 503 ``backendError``, ``expired_token`` → 401 ``authError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import secrets
+import time
+from typing import Any
+
+from publishing.sandbox._youtube_rules import chunk_problem, metadata_problem
+from publishing.sandbox.core import (
+    Fault,
+    Platform,
+    Request,
+    Response,
+    Routes,
+    SandboxState,
+    register,
+    rfc3339,
+)
+
+SLUG = "youtube"
+_SESSIONS = "youtube-sessions"  # the media store's name for open upload sessions
+_UPLOAD_ONLY = "~upload"
+_RANGE_RE = re.compile(r"bytes (?:(\d+)-(\d+)|\*)/(\d+)")
+
+api = Routes()
+web = Routes()
+
+
+def sandbox_channel_id(username: str) -> str:
+    digest = hashlib.sha256(f"youtube:{username}".encode()).hexdigest()
+    return "UC" + digest[:22]
+
+
+def sandbox_token(username: str, *, upload_only: bool = False) -> str:
+    return f"sbx.youtube.{username}" + (_UPLOAD_ONLY if upload_only else "")
+
+
+def _channel(request: Request) -> tuple[str, bool] | None:
+    """``(username, may_delete)`` for the request's token, or None."""
+    token = request.bearer_token or ""
+    if not token.startswith("sbx.youtube."):
+        return None
+    name = token.removeprefix("sbx.youtube.")
+    return name.removesuffix(_UPLOAD_ONLY), not name.endswith(_UPLOAD_ONLY)
+
+
+def _error(status: int, reason: str, message: str, domain: str = "youtube.api") -> Response:
+    return Response.json(
+        status,
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"domain": domain, "reason": reason, "message": message}],
+            }
+        },
+    )
+
+
+def _unauthorized() -> Response:
+    return _error(401, "authError", "Invalid Credentials", "global")
+
+
+def _video_json(post: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "youtube#video",
+        "id": post["id"],
+        "snippet": {
+            **post["snippet"],
+            "channelId": post["channel_id"],
+            "publishedAt": post["published_at"],
+        },
+        "status": {**post["status"], "uploadStatus": "uploaded"},
+    }
+
+
+# --- Upload sessions ------------------------------------------------------------------
+
+
+@api.add("POST", r"/upload/youtube/v3/videos", name="videos.insert")
+def insert(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _channel(request)
+    if who is None:
+        return _unauthorized()
+    if request.arg("uploadType") != "resumable":
+        return _error(400, "invalidArgument", "The sandbox only serves uploadType=resumable.")
+    parts = set((request.arg("part") or "").split(","))
+    if not parts & {"snippet", "status"}:
+        return _error(400, "required", "Required parameter: part", "global")
+    if problem := metadata_problem(request.json_body, parts):
+        return _error(400, *problem)
+    total = request.headers.get("x-upload-content-length", "")
+    if not total.isdigit() or int(total) == 0:
+        return _error(400, "mediaBodyRequired", "X-Upload-Content-Length is required.")
+    upload_id = secrets.token_urlsafe(24)
+    session = {
+        "id": upload_id,
+        "username": who[0],
+        "total": int(total),
+        "received": 0,
+        "metadata": request.json_body,
+        "video_id": None,
+    }
+    state.add_media(_SESSIONS, session)
+    host = request.headers.get("host", "127.0.0.1")
+    location = (
+        f"http://{host}/youtube/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+    )
+    return Response(200, b"", {"location": location})
+
+
+def _progress(session: dict[str, Any]) -> Response:
+    if session["received"] == 0:
+        return Response(308, b"")
+    return Response(308, b"", {"range": f"bytes=0-{session['received'] - 1}"})
+
+
+@api.add("PUT", r"/upload/youtube/v3/videos", name="videos.insert.upload")
+def upload(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    session = state.get_media(_SESSIONS, request.arg("upload_id") or "")
+    if session is None:
+        return _error(404, "notFound", "Upload session not found.", "global")
+    found = _RANGE_RE.fullmatch(request.headers.get("content-range", ""))
+    if found is None or int(found.group(3)) != session["total"]:
+        return _error(400, "badContent", "Content-Range is missing or names another size.")
+    if session["video_id"]:  # complete: every later request answers the video
+        post = state.get_post(SLUG, session["video_id"])
+        return Response.json(200, _video_json(post) if post else {"id": session["video_id"]})
+    if found.group(1) is None:  # "bytes */total": where is the upload?
+        return _progress(session)
+    first, last = int(found.group(1)), int(found.group(2))
+    if first != session["received"]:  # not where the server is: say where it is
+        return _progress(session)
+    if problem := chunk_problem(first, last, session["total"], len(request.body)):
+        return _error(400, "badContent", problem)
+    session["received"] = last + 1
+    if session["received"] == session["total"]:
+        post = _create_video(state, session)
+        session["video_id"] = post["id"]
+        state.add_media(_SESSIONS, session)
+        return Response.json(200, _video_json(post))
+    state.add_media(_SESSIONS, session)
+    return _progress(session)
+
+
+def _create_video(state: SandboxState, session: dict[str, Any]) -> dict[str, Any]:
+    metadata = session["metadata"]
+    post = {
+        "id": secrets.token_urlsafe(8)[:11],
+        "username": session["username"],
+        "channel_id": sandbox_channel_id(session["username"]),
+        "text": metadata["snippet"]["title"],
+        "snippet": metadata["snippet"],
+        "status": metadata.get("status") or {"privacyStatus": "public"},
+        "bytes": session["total"],
+        "created_epoch": time.time(),
+        "published_at": rfc3339(),
+    }
+    state.add_post(SLUG, post)
+    return post
+
+
+# --- Reading and deleting -------------------------------------------------------------
+
+
+@api.add("GET", r"/youtube/v3/search", name="search.list")
+def search(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _channel(request)
+    if who is None:
+        return _unauthorized()
+    if not request.arg("part"):
+        return _error(400, "required", "Required parameter: part", "global")
+    if request.arg("forMine") != "true" or request.arg("type") != "video":
+        return _error(400, "invalidSearchFilter", "The sandbox serves forMine=true&type=video.")
+    mine = [p for p in state.posts(SLUG) if p["username"] == who[0]]
+    mine.sort(key=lambda p: p["created_epoch"], reverse=True)
+    limit = int(request.arg("maxResults") or 5)
+    items = [
+        {
+            "kind": "youtube#searchResult",
+            "id": {"kind": "youtube#video", "videoId": p["id"]},
+            "snippet": {
+                "publishedAt": p["published_at"],
+                "channelId": p["channel_id"],
+                "title": p["snippet"]["title"],
+                "description": p["snippet"].get("description", "")[:160],
+            },
+        }
+        for p in mine[:limit]
+    ]
+    return Response.json(200, {"kind": "youtube#searchListResponse", "items": items})
+
+
+@api.add("DELETE", r"/youtube/v3/videos", name="videos.delete")
+def delete(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _channel(request)
+    if who is None:
+        return _unauthorized()
+    if not who[1]:
+        return _error(
+            403,
+            "insufficientPermissions",
+            "Request had insufficient authentication scopes.",
+            "global",
+        )
+    post = state.get_post(SLUG, request.arg("id") or "")
+    if post is None:
+        return _error(
+            404, "videoNotFound", "The video that you are trying to delete cannot be found."
+        )
+    if post["username"] != who[0]:
+        return _error(
+            403, "forbidden", "The video that you are trying to delete cannot be deleted."
+        )
+    state.remove_post(SLUG, post["id"])
+    return Response(204, b"")
+
+
+# --- Watch pages ----------------------------------------------------------------------
+
+
+def _page(state: SandboxState, video_id: str) -> Response:
+    post = state.get_post(SLUG, video_id)
+    if post is None:
+        return Response.html(
+            404, "<!doctype html><html><body><h1>Video unavailable</h1></body></html>"
+        )
+    title = html.escape(post["snippet"]["title"])
+    description = html.escape(post["snippet"].get("description", ""))
+    return Response.html(
+        200,
+        f"<!doctype html><html><head><title>{title} - YouTube</title></head><body>"
+        f"<h1>{title}</h1><p>{post['bytes']} bytes</p><pre>{description}</pre></body></html>",
+    )
+
+
+@web.add("GET", r"/watch", name="watch")
+def watch(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    return _page(state, request.arg("v") or "")
+
+
+@web.add("GET", r"/shorts/(?P<id>[A-Za-z0-9_-]+)", name="shorts")
+def shorts(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    return _page(state, match["id"])
+
+
+# --- Faults and unknown paths ---------------------------------------------------------
+
+
+def _fault_response(fault: Fault, request: Request) -> Response:
+    if fault.kind == "no_credits":
+        return _error(
+            403,
+            "quotaExceeded",
+            "The request cannot be completed because you have exceeded your quota.",
+            "youtube.quota",
+        )
+    if fault.kind == "rate_limit":
+        return _error(403, "rateLimitExceeded", "Rate limit exceeded.", "youtube.quota")
+    if fault.kind == "server_error":
+        return _error(503, "backendError", "Backend Error", "global")
+    if fault.kind == "expired_token":
+        return _unauthorized()
+    raise ValueError(f"fault kind {fault.kind!r} has no error body")
+
+
+def _not_found(request: Request) -> Response:
+    return _error(
+        404, "notFound", f"No sandbox YouTube route for {request.method} {request.path}.", "global"
+    )
+
+
+register(
+    Platform(slug=SLUG, api=api, web=web, fault_response=_fault_response, not_found=_not_found)
+)
