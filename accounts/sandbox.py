@@ -7,6 +7,7 @@ from accounts.services import social_account_connect
 from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
+from publishing.sandbox import tiktok as tiktok_sandbox
 from publishing.sandbox import youtube as youtube_sandbox
 from publishing.sandbox.x import sandbox_token, sandbox_user_id
 
@@ -56,5 +57,13 @@ def sandbox_accounts_connect(*, store: Store) -> list[SocialAccount]:
             platform_account_id=youtube_sandbox.sandbox_channel_id(username),
             handle=username,
             access_token=youtube_sandbox.sandbox_token(username),
+        ),
+        # A creator offering every privacy level (an audited app's public account).
+        social_account_connect(
+            store=store,
+            platform="tiktok",
+            platform_account_id=tiktok_sandbox.sandbox_open_id(username),
+            handle=username,
+            access_token=tiktok_sandbox.sandbox_token(username),
         ),
     ]

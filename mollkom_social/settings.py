@@ -376,3 +376,26 @@ YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 10
 # Reading the video from its URL while uploading it takes as long as the upload: far longer
 # than MEDIA_FETCH_DEADLINE allows an image.
 YOUTUBE_MEDIA_DEADLINE_SECONDS = env_float("YOUTUBE_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)
+
+# --- TikTok
+# Without a client key, TikTok goes to the sandbox at SANDBOX_URL, as the other platforms do.
+# One host serves the API; upload URLs come back from video/init, so need no setting.
+TIKTOK_CLIENT_KEY = env_str("TIKTOK_CLIENT_KEY", "")
+TIKTOK_CLIENT_SECRET = env_str("TIKTOK_CLIENT_SECRET", "")
+_tiktok_sandboxed = bool(SANDBOX_URL) and not TIKTOK_CLIENT_KEY
+TIKTOK_API_BASE_URL = env_str(
+    "TIKTOK_API_BASE_URL",
+    f"{SANDBOX_URL}/tiktok" if _tiktok_sandboxed else "https://open.tiktokapis.com",
+).rstrip("/")
+# Where a video's page lives (@user/video/id), so the sandbox can serve them too.
+TIKTOK_WEB_BASE_URL = env_str(
+    "TIKTOK_WEB_BASE_URL",
+    f"{SANDBOX_URL}/tiktok-web" if _tiktok_sandboxed else "https://www.tiktok.com",
+).rstrip("/")
+# Bytes per chunk, kept within TikTok's 5-64 MB; the last chunk may hold up to twice this, the
+# one buffer an upload holds.
+TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024)
+# status/fetch allows 30 calls a minute per token; past the wait the target retries later.
+TIKTOK_STATUS_POLL_SECONDS = env_float("TIKTOK_STATUS_POLL_SECONDS", 5.0)
+TIKTOK_STATUS_WAIT_SECONDS = env_float("TIKTOK_STATUS_WAIT_SECONDS", 300.0)
+TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)

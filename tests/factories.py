@@ -9,6 +9,7 @@ from accounts.services import api_key_create
 from publishing.sandbox import facebook as facebook_sandbox
 from publishing.sandbox import instagram as instagram_sandbox
 from publishing.sandbox import threads as threads_sandbox
+from publishing.sandbox import tiktok as tiktok_sandbox
 from publishing.sandbox import x as x_sandbox
 from publishing.sandbox import youtube as youtube_sandbox
 
@@ -19,12 +20,14 @@ _SANDBOX_IDS = {
     "instagram": instagram_sandbox.sandbox_user_id,
     "facebook": facebook_sandbox.sandbox_page_id,
     "youtube": youtube_sandbox.sandbox_channel_id,
+    "tiktok": tiktok_sandbox.sandbox_open_id,
 }
 _SANDBOX_TOKENS = {
     "x": x_sandbox.sandbox_token,
     "threads": threads_sandbox.sandbox_token,
     "facebook": facebook_sandbox.sandbox_token,
     "youtube": youtube_sandbox.sandbox_token,
+    "tiktok": tiktok_sandbox.sandbox_token,
 }
 
 

@@ -69,12 +69,24 @@ class YouTubeOptionsSerializer(PlatformOptionsSerializer):
     made_for_kids = StrictBooleanField(required=False, help_text="Absent: false.")
 
 
+class TikTokOptionsSerializer(PlatformOptionsSerializer):
+    privacy = serializers.ChoiceField(
+        choices=["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"],
+        required=False,
+        help_text="TikTok's privacy_level; must be one the account offers. Absent: SELF_ONLY "
+        "(TikTok forbids defaulting to public).",
+    )
+    disable_comment = StrictBooleanField(required=False, help_text="Absent: false.")
+    disable_duet = StrictBooleanField(required=False, help_text="Absent: false.")
+    disable_stitch = StrictBooleanField(required=False, help_text="Absent: false.")
+
+
 PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {
     "instagram": InstagramOptionsSerializer,
     "facebook": FacebookOptionsSerializer,
     "x": PlatformOptionsSerializer,
     "threads": PlatformOptionsSerializer,
-    "tiktok": PlatformOptionsSerializer,
+    "tiktok": TikTokOptionsSerializer,
     "youtube": YouTubeOptionsSerializer,
 }
 

@@ -12,6 +12,7 @@ from publishing.platforms.facebook import FacebookClient
 from publishing.platforms.http import Http, Recorder
 from publishing.platforms.instagram import InstagramClient
 from publishing.platforms.threads import ThreadsClient
+from publishing.platforms.tiktok import TikTokClient
 from publishing.platforms.x import XClient
 from publishing.platforms.youtube import YouTubeClient
 
@@ -66,12 +67,26 @@ def _youtube(http: Http) -> PlatformClient:
     )
 
 
+def _tiktok(http: Http) -> PlatformClient:
+    return TikTokClient(
+        api_base=settings.TIKTOK_API_BASE_URL,
+        web_base=settings.TIKTOK_WEB_BASE_URL,
+        http=http,
+        open_media=open_media,
+        chunk_size=settings.TIKTOK_UPLOAD_CHUNK_BYTES,
+        poll_interval=settings.TIKTOK_STATUS_POLL_SECONDS,
+        max_wait=settings.TIKTOK_STATUS_WAIT_SECONDS,
+        media_deadline=settings.TIKTOK_MEDIA_DEADLINE_SECONDS,
+    )
+
+
 CLIENTS: dict[str, Callable[[Http], PlatformClient]] = {
     "x": _x,
     "threads": _threads,
     "instagram": _instagram,
     "facebook": _facebook,
     "youtube": _youtube,
+    "tiktok": _tiktok,
 }
 
 

@@ -39,7 +39,7 @@ def test_sandbox_accounts_are_connected_with_encrypted_tokens() -> None:
     assert store.timezone == "Africa/Cairo"
     accounts = {a.platform: a for a in SocialAccount.objects.filter(store=store)}
     # Every platform the sandbox serves.
-    assert set(accounts) == {"x", "threads", "instagram", "facebook", "youtube"}
+    assert set(accounts) == {"x", "threads", "instagram", "facebook", "youtube", "tiktok"}
     account = accounts["x"]
     assert (account.platform, account.status) == ("x", "connected")
     assert account.platform_account_id == sandbox_user_id(account.handle)

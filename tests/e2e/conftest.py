@@ -21,7 +21,10 @@ from tests.support.processes import Service, service_env, start_beat, start_work
 from tests.support.sandbox import platform_urls
 
 LEASE_SECONDS = 3
-QUEUES = "default,publish.x,publish.threads,publish.instagram,publish.facebook,publish.youtube"
+QUEUES = (
+    "default,publish.x,publish.threads,publish.instagram,publish.facebook,publish.youtube,"
+    "publish.tiktok"
+)
 
 
 class Stack:

@@ -17,4 +17,6 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "FACEBOOK_RUPLOAD_BASE_URL": f"{base_url}/facebook/rupload/video-upload/v25.0",
         "YOUTUBE_API_BASE_URL": f"{base_url}/youtube",
         "YOUTUBE_WEB_BASE_URL": f"{base_url}/youtube-web",
+        "TIKTOK_API_BASE_URL": f"{base_url}/tiktok",
+        "TIKTOK_WEB_BASE_URL": f"{base_url}/tiktok-web",
     }

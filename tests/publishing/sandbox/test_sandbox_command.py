@@ -45,7 +45,7 @@ def test_command_announces_its_url_applies_latency_and_stops_on_sigterm() -> Non
 
         assert health.json() == {
             "ok": True,
-            "platforms": ["facebook", "instagram", "threads", "x", "youtube"],
+            "platforms": ["facebook", "instagram", "threads", "tiktok", "x", "youtube"],
         }
         assert me.json()["data"]["username"] == "cli"
         assert time.monotonic() - started >= 0.15

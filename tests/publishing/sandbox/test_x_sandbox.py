@@ -131,7 +131,7 @@ def test_health_lists_the_platforms(sandbox: SandboxServer, http: requests.Sessi
     response = http.get(f"{sandbox.base_url}/_sandbox/health", timeout=5)
     assert response.json() == {
         "ok": True,
-        "platforms": ["facebook", "instagram", "threads", "x", "youtube"],
+        "platforms": ["facebook", "instagram", "threads", "tiktok", "x", "youtube"],
     }
 
 
