@@ -21,6 +21,7 @@ from publishing.platforms.base import (
     OutcomeUnknownError,
     PermanentError,
     PlatformError,
+    PublishResult,
     RetryableError,
 )
 
@@ -201,3 +202,20 @@ def is_gone(response: requests.Response) -> bool:
         return False
     error = meta_error(response)
     return (to_int(error.get("code")), to_int(error.get("error_subcode"))) == GONE
+
+
+def published_result(
+    media_id: str,
+    lookup: Callable[[], requests.Response],
+    check: Callable[[requests.Response], None],
+) -> PublishResult:
+    """The published post and its permalink (read by ``lookup``, vetted by ``check``). The
+    post exists by now whatever happens here, so a failed lookup leaves the link empty
+    rather than failing a live post."""
+    try:
+        response = lookup()
+        check(response)
+        url = str(response.json().get("permalink") or "")
+    except (PlatformError, ValueError):
+        url = ""
+    return PublishResult(platform_post_id=media_id, url=url)

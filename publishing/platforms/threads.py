@@ -383,15 +383,11 @@ class ThreadsClient(PlatformClient):
             delay = min(delay * 2, 30.0)
 
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
-        """The published post and its permalink. The post exists by now whatever happens
-        here, so a failed lookup leaves the link empty rather than failing a live post."""
-        try:
-            response = self._request("GET", media_id, credentials, {"fields": "permalink"})
-            raise_for_response(response)
-            url = str(response.json().get("permalink") or "")
-        except (PlatformError, ValueError):
-            url = ""
-        return PublishResult(platform_post_id=media_id, url=url)
+        return meta.published_result(
+            media_id,
+            lambda: self._request("GET", media_id, credentials, {"fields": "permalink"}),
+            raise_for_response,
+        )
 
     # -- reconcile and delete ------------------------------------------------------
 
