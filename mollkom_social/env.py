@@ -39,3 +39,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_platform_url(name: str, *, sandbox: str, real: str, sandboxed: bool) -> str:
+    """A platform's base URL: ``name`` from the environment; otherwise the sandbox's when
+    the platform has no credentials of its own and the sandbox runs, else the real one."""
+    return env_str(name, sandbox if sandboxed else real).rstrip("/")

@@ -13,7 +13,14 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 
-from mollkom_social.env import env_bool, env_float, env_int, env_list, env_str
+from mollkom_social.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_platform_url,
+    env_str,
+)
 
 # Lets admin and serializer classes be subscripted for the type checker at run time.
 django_stubs_ext.monkeypatch()
@@ -194,12 +201,12 @@ SANDBOX_URL = env_str("SANDBOX_URL", "").rstrip("/")
 X_CLIENT_ID = env_str("X_CLIENT_ID", "")
 X_CLIENT_SECRET = env_str("X_CLIENT_SECRET", "")
 _x_sandboxed = bool(SANDBOX_URL) and not X_CLIENT_ID
-X_API_BASE_URL = env_str(
-    "X_API_BASE_URL", f"{SANDBOX_URL}/x" if _x_sandboxed else "https://api.x.com"
-).rstrip("/")
-X_WEB_BASE_URL = env_str(
-    "X_WEB_BASE_URL", f"{SANDBOX_URL}/x-web" if _x_sandboxed else "https://x.com"
-).rstrip("/")
+X_API_BASE_URL = env_platform_url(
+    "X_API_BASE_URL", sandbox=f"{SANDBOX_URL}/x", real="https://api.x.com", sandboxed=_x_sandboxed
+)
+X_WEB_BASE_URL = env_platform_url(
+    "X_WEB_BASE_URL", sandbox=f"{SANDBOX_URL}/x-web", real="https://x.com", sandboxed=_x_sandboxed
+)
 
 # --- Secrets --------------------------------------------------------------------------
 
@@ -275,10 +282,12 @@ WEBHOOK_SWEEP_INTERVAL_SECONDS = env_float("WEBHOOK_SWEEP_INTERVAL_SECONDS", 10.
 THREADS_CLIENT_ID = env_str("THREADS_CLIENT_ID", "")
 THREADS_CLIENT_SECRET = env_str("THREADS_CLIENT_SECRET", "")
 _threads_sandboxed = bool(SANDBOX_URL) and not THREADS_CLIENT_ID
-THREADS_API_BASE_URL = env_str(
+THREADS_API_BASE_URL = env_platform_url(
     "THREADS_API_BASE_URL",
-    f"{SANDBOX_URL}/threads/v1.0" if _threads_sandboxed else "https://graph.threads.net/v1.0",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/threads/v1.0",
+    real="https://graph.threads.net/v1.0",
+    sandboxed=_threads_sandboxed,
+)
 # Containers are polled from this interval, doubling up to 30 s, for at most the wait;
 # then the attempt is retried later and polls the same container again.
 THREADS_CONTAINER_POLL_SECONDS = env_float("THREADS_CONTAINER_POLL_SECONDS", 2.0)
@@ -303,18 +312,18 @@ AI_INITIAL_CREDITS = env_int("AI_INITIAL_CREDITS", 100)
 INSTAGRAM_CLIENT_ID = env_str("INSTAGRAM_CLIENT_ID", "")
 INSTAGRAM_CLIENT_SECRET = env_str("INSTAGRAM_CLIENT_SECRET", "")
 _instagram_sandboxed = bool(SANDBOX_URL) and not INSTAGRAM_CLIENT_ID
-INSTAGRAM_GRAPH_BASE_URL = env_str(
+INSTAGRAM_GRAPH_BASE_URL = env_platform_url(
     "INSTAGRAM_GRAPH_BASE_URL",
-    f"{SANDBOX_URL}/instagram/fb/v25.0"
-    if _instagram_sandboxed
-    else "https://graph.facebook.com/v25.0",
-).rstrip("/")
-INSTAGRAM_IG_BASE_URL = env_str(
+    sandbox=f"{SANDBOX_URL}/instagram/fb/v25.0",
+    real="https://graph.facebook.com/v25.0",
+    sandboxed=_instagram_sandboxed,
+)
+INSTAGRAM_IG_BASE_URL = env_platform_url(
     "INSTAGRAM_IG_BASE_URL",
-    f"{SANDBOX_URL}/instagram/ig/v25.0"
-    if _instagram_sandboxed
-    else "https://graph.instagram.com/v25.0",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/instagram/ig/v25.0",
+    real="https://graph.instagram.com/v25.0",
+    sandboxed=_instagram_sandboxed,
+)
 # Containers are polled from this interval, doubling up to 60 s, for at most the wait (Meta
 # advises about once a minute for up to 5 minutes); then the attempt is retried later and
 # polls the same container again.
@@ -328,22 +337,24 @@ INSTAGRAM_CONTAINER_WAIT_SECONDS = env_float("INSTAGRAM_CONTAINER_WAIT_SECONDS",
 FACEBOOK_CLIENT_ID = env_str("FACEBOOK_CLIENT_ID", "")
 FACEBOOK_CLIENT_SECRET = env_str("FACEBOOK_CLIENT_SECRET", "")
 _facebook_sandboxed = bool(SANDBOX_URL) and not FACEBOOK_CLIENT_ID
-FACEBOOK_GRAPH_BASE_URL = env_str(
+FACEBOOK_GRAPH_BASE_URL = env_platform_url(
     "FACEBOOK_GRAPH_BASE_URL",
-    f"{SANDBOX_URL}/facebook/v25.0" if _facebook_sandboxed else "https://graph.facebook.com/v25.0",
-).rstrip("/")
-FACEBOOK_VIDEO_BASE_URL = env_str(
+    sandbox=f"{SANDBOX_URL}/facebook/v25.0",
+    real="https://graph.facebook.com/v25.0",
+    sandboxed=_facebook_sandboxed,
+)
+FACEBOOK_VIDEO_BASE_URL = env_platform_url(
     "FACEBOOK_VIDEO_BASE_URL",
-    f"{SANDBOX_URL}/facebook/video/v25.0"
-    if _facebook_sandboxed
-    else "https://graph-video.facebook.com/v25.0",
-).rstrip("/")
-FACEBOOK_RUPLOAD_BASE_URL = env_str(
+    sandbox=f"{SANDBOX_URL}/facebook/video/v25.0",
+    real="https://graph-video.facebook.com/v25.0",
+    sandboxed=_facebook_sandboxed,
+)
+FACEBOOK_RUPLOAD_BASE_URL = env_platform_url(
     "FACEBOOK_RUPLOAD_BASE_URL",
-    f"{SANDBOX_URL}/facebook/rupload/video-upload/v25.0"
-    if _facebook_sandboxed
-    else "https://rupload.facebook.com/video-upload/v25.0",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/facebook/rupload/video-upload/v25.0",
+    real="https://rupload.facebook.com/video-upload/v25.0",
+    sandboxed=_facebook_sandboxed,
+)
 # A video's status is polled from this interval, doubling up to 60 s, for at most the wait;
 # then the attempt is retried later and polls the same video again.
 FACEBOOK_VIDEO_POLL_SECONDS = env_float("FACEBOOK_VIDEO_POLL_SECONDS", 3.0)
@@ -361,15 +372,19 @@ MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)
 YOUTUBE_CLIENT_ID = env_str("YOUTUBE_CLIENT_ID", "")
 YOUTUBE_CLIENT_SECRET = env_str("YOUTUBE_CLIENT_SECRET", "")
 _youtube_sandboxed = bool(SANDBOX_URL) and not YOUTUBE_CLIENT_ID
-YOUTUBE_API_BASE_URL = env_str(
+YOUTUBE_API_BASE_URL = env_platform_url(
     "YOUTUBE_API_BASE_URL",
-    f"{SANDBOX_URL}/youtube" if _youtube_sandboxed else "https://youtube.googleapis.com",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/youtube",
+    real="https://youtube.googleapis.com",
+    sandboxed=_youtube_sandboxed,
+)
 # Where a video's page lives (watch?v= and shorts/), so the sandbox can serve them too.
-YOUTUBE_WEB_BASE_URL = env_str(
+YOUTUBE_WEB_BASE_URL = env_platform_url(
     "YOUTUBE_WEB_BASE_URL",
-    f"{SANDBOX_URL}/youtube-web" if _youtube_sandboxed else "https://www.youtube.com",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/youtube-web",
+    real="https://www.youtube.com",
+    sandboxed=_youtube_sandboxed,
+)
 # Bytes per upload request, rounded down to Google's 256 KiB granule; the one buffer an upload
 # holds, so a worker's memory grows by this much whatever the video's size.
 YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
@@ -383,15 +398,19 @@ YOUTUBE_MEDIA_DEADLINE_SECONDS = env_float("YOUTUBE_MEDIA_DEADLINE_SECONDS", 6 *
 TIKTOK_CLIENT_KEY = env_str("TIKTOK_CLIENT_KEY", "")
 TIKTOK_CLIENT_SECRET = env_str("TIKTOK_CLIENT_SECRET", "")
 _tiktok_sandboxed = bool(SANDBOX_URL) and not TIKTOK_CLIENT_KEY
-TIKTOK_API_BASE_URL = env_str(
+TIKTOK_API_BASE_URL = env_platform_url(
     "TIKTOK_API_BASE_URL",
-    f"{SANDBOX_URL}/tiktok" if _tiktok_sandboxed else "https://open.tiktokapis.com",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/tiktok",
+    real="https://open.tiktokapis.com",
+    sandboxed=_tiktok_sandboxed,
+)
 # Where a video's page lives (@user/video/id), so the sandbox can serve them too.
-TIKTOK_WEB_BASE_URL = env_str(
+TIKTOK_WEB_BASE_URL = env_platform_url(
     "TIKTOK_WEB_BASE_URL",
-    f"{SANDBOX_URL}/tiktok-web" if _tiktok_sandboxed else "https://www.tiktok.com",
-).rstrip("/")
+    sandbox=f"{SANDBOX_URL}/tiktok-web",
+    real="https://www.tiktok.com",
+    sandboxed=_tiktok_sandboxed,
+)
 # Bytes per chunk, kept within TikTok's 5-64 MB; the last chunk may hold up to twice this, the
 # one buffer an upload holds.
 TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024)
