@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Platform, SocialAccount, Store
@@ -42,11 +43,21 @@ class Post(models.Model):
     # Derived from the targets (publishing.status.post_status) in the same transaction
     # as every target change; stored so staff and the API can filter on it.
     status = models.CharField(max_length=24, choices=PostStatus.choices)
+    # Set when support staff have looked into the post (a SupportAction says who and why).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [models.Index(fields=["store", "-created_at"])]
+        # What support staff may do to a post beyond viewing it (granted to the support
+        # group by a migration); every such action leaves a SupportAction row.
+        permissions = [
+            ("retry_post", "Can retry a post's failed platforms"),
+            ("cancel_post", "Can cancel a scheduled post"),
+            ("settle_post", "Can settle a post's unconfirmed platforms"),
+            ("review_post", "Can mark a post reviewed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"
@@ -120,6 +131,35 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} → {self.status_code}"
+
+
+class SupportAction(models.Model):
+    """Something support staff did to a post: who, when, what, and on which platform."""
+
+    class Kind(models.TextChoices):
+        RETRY = "retry", "Retried failed platforms"
+        CANCEL = "cancel", "Cancelled the scheduled post"
+        SETTLE_PUBLISHED = "settle_published", "Settled as published"
+        SETTLE_FAILED = "settle_failed", "Settled as failed"
+        REVIEW = "review", "Marked reviewed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="support_actions")
+    # The platforms acted on; empty for an action on the whole post.
+    platforms = models.JSONField(default=list, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept when the user is deleted, so the record still says who it was.
+    actor_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_label}"
 
 
 class IdempotencyKey(models.Model):
