@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from content_ai.api.urls import urlpatterns as content_ai_urls
+from dashboard.views.home import root
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
 from publishing.api.views import (
@@ -54,6 +56,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", root, name="root"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("dashboard.urls")),
     path("functions/v1/", include(api_v1)),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -51,3 +52,14 @@ def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(CommandError, match="IANA"):
         create_store("Shop", "--timezone", "Mars/Olympus")
     assert Store.objects.count() == 0
+
+
+def test_owner_can_log_in_to_the_dashboard(client: Any) -> None:
+    data: dict[str, Any] = create_store("Owned shop", "--owner", "mona")
+    assert set(data["owner"]) == {"username", "password"}
+    assert client.login(username="mona", password=data["owner"]["password"])
+    assert client.get("/")["Location"] == f"/stores/{data['store_id']}/"
+    # An existing user keeps their password and gains the second store.
+    second: dict[str, Any] = create_store("Second shop", "--owner", "mona")
+    assert second["owner"] == {"username": "mona"}
+    assert client.get(f"/stores/{second['store_id']}/").status_code == 200
