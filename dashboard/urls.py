@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.views import home, posts
+from dashboard.views import calendar, compose, home, posts
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("stores/<uuid:store_id>/", home.overview, name="overview"),
+    path("stores/<uuid:store_id>/compose/", compose.compose, name="compose"),
+    path("stores/<uuid:store_id>/compose/preview", compose.compose_preview, name="compose-preview"),
+    path(
+        "stores/<uuid:store_id>/compose/generate",
+        compose.compose_generate,
+        name="compose-generate",
+    ),
+    path("stores/<uuid:store_id>/calendar/", calendar.calendar_view, name="calendar"),
     path("stores/<uuid:store_id>/posts/", posts.post_list, name="posts"),
     path("stores/<uuid:store_id>/posts/<uuid:post_id>/", posts.post_detail, name="post"),
     path(

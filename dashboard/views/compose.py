@@ -1,0 +1,154 @@
+"""The composer: live per-platform previews, AI generation, and publish or schedule.
+
+Submitting goes through the publish API's own serializer and service, with the form's
+request id as the Idempotency-Key, so what the dashboard accepts is exactly what the API
+accepts and a double submit publishes once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership, SocialAccount
+from content_ai.models import Product
+from content_ai.providers.base import ProviderError
+from content_ai.services.credits import InsufficientCredits, credit_balance
+from content_ai.services.generate import content_generate
+from dashboard.access import StoreAccess, store_page
+from dashboard.compose_forms import ComposeForm, GenerateForm
+from dashboard.preview import platform_preview
+from mollkom_social.api.errors import ApiError
+from publishing.api.serializers import PublishInputSerializer
+from publishing.platforms.registry import available_platforms
+from publishing.services.posts import platform_content
+from publishing.services.publish import publish
+
+
+def _platforms(access: StoreAccess) -> list[str]:
+    """The platforms the store can publish to: connected and served."""
+    connected = SocialAccount.objects.filter(
+        store=access.store, status=SocialAccount.Status.CONNECTED
+    ).values_list("platform", flat=True)
+    return [p for p in connected if p in available_platforms()]
+
+
+def _page(
+    request: HttpRequest,
+    access: StoreAccess,
+    form: ComposeForm,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    platforms = form.available
+    generate = GenerateForm(store=access.store, platforms=platforms, prefix="ai")
+    context = {
+        "form": form,
+        "generate": generate,
+        "has_products": Product.objects.filter(store=access.store).exists(),
+        "credits": credit_balance(store=access.store),
+        "previews": _previews(form),
+        **extra,
+    }
+    return render(request, "dashboard/compose.html", context, status=status)
+
+
+def _messages(errors: Any, prefix: str = "") -> list[str]:
+    """The serializer's nested errors as lines a merchant can read ("schedule_at: …")."""
+    if isinstance(errors, dict):
+        return [m for key, value in errors.items() for m in _messages(value, f"{prefix}{key}: ")]
+    if isinstance(errors, list):
+        return [m for value in errors for m in _messages(value, prefix)]
+    return [f"{prefix}{errors}"]
+
+
+def _previews(form: ComposeForm) -> list[Any]:
+    if not form.is_bound or not form.is_valid():
+        return []
+    content = form.content()
+    options = form.options()
+    return [
+        platform_preview(p, platform_content(content, options.get(p)))
+        for p in (form.chosen() or form.available)
+    ]
+
+
+@store_page(Membership.Role.EDITOR)
+def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
+    platforms = _platforms(access)
+    if request.method != "POST":
+        return _page(request, access, ComposeForm(platforms=platforms))
+    form = ComposeForm(request.POST, platforms=platforms)
+    if not form.is_valid():
+        return _page(request, access, form, status=400)
+    if not form.chosen():
+        form.add_error("platforms", _("Choose at least one platform."))
+        return _page(request, access, form, status=400)
+    body = form.request_body(str(access.store.pk))
+    serializer = PublishInputSerializer(data=body)
+    if not serializer.is_valid():
+        return _page(request, access, form, api_errors=_messages(serializer.errors), status=400)
+    try:
+        outcome = publish(
+            store=access.store,
+            data=serializer.validated_data,
+            raw_body=body,
+            idempotency_key=f"dashboard:{form.cleaned_data['request_id']}",
+        )
+    except ApiError as exc:
+        problems = (exc.details or {}).get("platforms") if isinstance(exc.details, dict) else None
+        return _page(
+            request,
+            access,
+            form,
+            api_message=exc.message,
+            api_errors=_messages(problems or exc.details or []),
+            status=400,
+        )
+    return redirect("dashboard:post", store_id=access.store.pk, post_id=outcome.body["post_id"])
+
+
+@require_POST
+@store_page(Membership.Role.EDITOR)
+def compose_preview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
+    """Every chosen platform's preview, counter and rule violations, as the merchant types."""
+    form = ComposeForm(request.POST, platforms=_platforms(access))
+    return render(request, "dashboard/compose/_previews.html", {"previews": _previews(form)})
+
+
+@require_POST
+@store_page(Membership.Role.EDITOR)
+def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
+    """Write the text with AI from a product; the answer fills the composer's text."""
+    form = GenerateForm(request.POST, store=access.store, platforms=_platforms(access), prefix="ai")
+    context: dict[str, Any] = {"generate": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcome = content_generate(
+                store=access.store,
+                product=data["product"],
+                platform=data["platform"],
+                tone=data["tone"],
+                language=data["language"],
+                dialect=data["dialect"],
+                actor_label=f"dashboard:{request.user.get_username()}",
+            )
+        except InsufficientCredits:
+            context["error"] = _("The store has no AI credits left.")
+        except ProviderError:
+            context["error"] = _("The AI could not write the post just now; no credit was used.")
+        else:
+            post = outcome.posts[0]
+            hashtags = " ".join(post.hashtags)
+            context.update(
+                text=f"{post.text}\n\n{hashtags}".strip() if hashtags else post.text,
+                suggestion=outcome.suggestion,
+            )
+        context["credits"] = credit_balance(store=access.store)
+    return render(request, "dashboard/compose/_generated.html", context)
