@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.views import calendar, compose, home, posts
+from dashboard.views import calendar, compose, home, posts, team
 
 app_name = "dashboard"
 
@@ -16,6 +16,19 @@ urlpatterns = [
         name="compose-generate",
     ),
     path("stores/<uuid:store_id>/calendar/", calendar.calendar_view, name="calendar"),
+    path("stores/<uuid:store_id>/team/", team.team, name="team"),
+    path(
+        "stores/<uuid:store_id>/team/<int:membership_id>/remove",
+        team.member_remove,
+        name="member-remove",
+    ),
+    path(
+        "stores/<uuid:store_id>/team/invitations/<int:invitation_id>/withdraw",
+        team.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("stores/<uuid:store_id>/keys/", team.keys, name="keys"),
+    path("stores/<uuid:store_id>/keys/<int:key_id>/revoke", team.key_revoke, name="key-revoke"),
     path("stores/<uuid:store_id>/posts/", posts.post_list, name="posts"),
     path("stores/<uuid:store_id>/posts/<uuid:post_id>/", posts.post_detail, name="post"),
     path(

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.views.home import root
+from dashboard.views.team import invitation
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
 from publishing.api.views import (
@@ -60,6 +61,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("invites/<str:token>/", invitation, name="invitation"),
     path("", include("dashboard.urls")),
     path("functions/v1/", include(api_v1)),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
