@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # A fixed key for test data only; production sets its own TOKEN_ENCRYPTION_KEYS.
 TEST_TOKEN_KEY := ZmFrZS10ZXN0LWtleS1mb3ItbW9sbGtvbS1zb2NpYWw=
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ pytest: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+
+# With `make run` going in another terminal: the README's dashboard screenshots.
+screenshots: $(BIN)/.installed
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var
