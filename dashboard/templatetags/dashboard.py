@@ -39,3 +39,53 @@ def status_label(value: str) -> str:
 @register.filter
 def platform_label(value: str) -> str:
     return str(PLATFORM_LABELS.get(value, value))
+
+
+# A platform's failure in the merchant's words, by our error code; the platform's own message
+# stays beside it (in English, as the platform wrote it) for support and the curious.
+_RECONNECT = _("The account's connection has expired: reconnect it, then retry.")
+_SLOW_DOWN = _("The platform asks us to slow down; the post goes out as soon as it allows.")
+_NO_ANSWER = _("The platform did not answer; we will try again.")
+_MEDIA_REFUSED = _("The platform refused the media file; check its format, size and length.")
+_MEDIA_FETCH = _("We could not download the media from its URL.")
+PLAIN_ERRORS = {
+    "outcome_unknown": _(
+        "We could not confirm whether the post went out; we are checking with the platform "
+        "before trying again."
+    ),
+    "platform_down": _NO_ANSWER,
+    "network_error": _NO_ANSWER,
+    "rate_limited": _SLOW_DOWN,
+    "quota_exceeded": _SLOW_DOWN,
+    "auth": _RECONNECT,
+    "auth_revoked": _RECONNECT,
+    "account_needs_reconnect": _RECONNECT,
+    "permission_missing": _(
+        "The account did not allow us to publish this: reconnect it and allow publishing."
+    ),
+    "forbidden": _("The platform refused the post for this account."),
+    "duplicate_content": _(
+        "The platform refused the post because the same text was already posted."
+    ),
+    "media_rejected": _MEDIA_REFUSED,
+    "media_processing_failed": _MEDIA_REFUSED,
+    "media_fetch_failed": _MEDIA_FETCH,
+    "media_unavailable": _MEDIA_FETCH,
+    "usage_capped": _("The platform's usage limit for this app is reached until it resets."),
+    "no_api_credits": _("The platform's usage limit for this app is reached until it resets."),
+    "account_restricted": _("The platform has restricted this account."),
+    "blocked": _("The platform has restricted this account."),
+    "privacy_not_allowed": _("The account does not allow this privacy setting."),
+    "interaction_not_allowed": _("The account does not allow these comment or duet settings."),
+    "worker_lost": _("Publishing was interrupted; retry it."),
+    "settled_failed": _("Support checked the platform: the post was not made."),
+    "reconcile_failed": _(
+        "We could not confirm the post with the platform; support will check it."
+    ),
+}
+
+
+@register.filter
+def plain_error(code: str) -> str:
+    """The merchant's sentence for an error code; empty when there is none for it."""
+    return str(PLAIN_ERRORS.get(code, ""))

@@ -200,3 +200,21 @@ def test_every_arabic_string_is_translated() -> None:
     assert untranslated == []
     mo = po.with_suffix(".mo")
     assert mo.stat().st_mtime >= po.stat().st_mtime - 1, "compile the .po (compilemessages)"
+
+
+def test_a_platform_error_in_plain_words_in_both_languages(
+    client: Client, store: Store, x_account: SocialAccount
+) -> None:
+    failed = _post(store, x_account, "failed")
+    PostTarget.objects.filter(post=failed).update(
+        error_code="duplicate_content",
+        error_message="X refused the post as a duplicate.",
+        platform_error="Status is a duplicate.",
+    )
+    _merchant(client, store)
+    url = f"/stores/{store.pk}/posts/{failed.pk}/"
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the same text was already posted" in english
+    assert "Status is a duplicate." in english  # the platform's own words, kept beside it
+    arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "رفضت المنصة المنشور لأن النص نفسه نُشر من قبل." in arabic
