@@ -88,7 +88,13 @@ def test_a_video_is_published_in_chunks_with_its_page_in_the_documented_calls(
     assert result["status"] == "published"
     url = f"{tiktok.base_url}/tiktok-web/@shop_tt/video/{post['id']}"
     assert result["results"] == [
-        {"platform": "tiktok", "status": "published", "post_id": post["id"], "url": url}
+        {
+            "platform": "tiktok",
+            "status": "published",
+            "post_id": post["id"],
+            "url": url,
+            "notices": [],
+        }
     ]
     page = requests.get(url, timeout=5)
     assert page.status_code == 200 and "Summer dress" in page.text
