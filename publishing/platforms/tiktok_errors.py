@@ -33,9 +33,10 @@ _ADVICE: dict[str, str] = {
     "to private accounts until it is audited: make the TikTok account private, or wait for the "
     "audit.",
     "privacy_level_option_mismatch": "The privacy level is not one this TikTok account "
-    "offers; choose another options.tiktok.privacy.",
-    "url_ownership_unverified": "TikTok refused to fetch the video from a domain we have "
-    "not verified with TikTok.",
+    "offers; choose another options.tiktok.privacy_level.",
+    "url_ownership_unverified": "TikTok refused to fetch the media from a URL prefix that is "
+    "not verified in our TikTok developer portal: verify it there and list it in "
+    "TIKTOK_VERIFIED_URL_PREFIXES.",
 }
 
 
