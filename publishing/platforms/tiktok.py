@@ -202,6 +202,7 @@ class TikTokClient(PlatformClient):
         checkpoint.set("username", str(creator.get("creator_username") or ""))
         checkpoint.set("privacy", info["privacy_level"])
         checkpoint.set("source", PULL)
+        checkpoint.set("photo", photo)
         checkpoint.set("pull_sent", True)
         before_create()
         try:
@@ -260,7 +261,9 @@ class TikTokClient(PlatformClient):
         data = self._status(credentials, publish_id)
         status = data.get("status")
         if status == "FAILED":
-            raise failed_publish(str(data.get("fail_reason") or ""))
+            raise failed_publish(
+                str(data.get("fail_reason") or ""), photo=bool(checkpoint.get("photo"))
+            )
         total = int(checkpoint.get("total") or 0)
         if status != "PROCESSING_UPLOAD":
             return total
@@ -419,7 +422,9 @@ class TikTokClient(PlatformClient):
             data = self._status(credentials, publish_id)
             status = data.get("status")
             if status == "FAILED":
-                raise failed_publish(str(data.get("fail_reason") or ""))
+                raise failed_publish(
+                    str(data.get("fail_reason") or ""), photo=bool(checkpoint.get("photo"))
+                )
             if status == "PUBLISH_COMPLETE":
                 ids = data.get("publicaly_available_post_id") or []  # TikTok's spelling
                 if ids:

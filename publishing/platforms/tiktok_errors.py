@@ -108,8 +108,20 @@ FAIL_ADVICE: dict[str, str] = {
 }
 
 
-def failed_publish(fail_reason: str) -> PermanentError:
-    advice = FAIL_ADVICE.get(fail_reason, "TikTok could not publish the video.")
+# The same reasons for a photo post (PLATFORMS.md 4.4: JPEG or WebP, at most 1080p, 20 MB).
+PHOTO_FAIL_ADVICE: dict[str, str] = {
+    "file_format_check_failed": "TikTok could not read a photo: use JPEG or WebP images.",
+    "picture_size_check_failed": "TikTok takes photos of at most 1080p and 20 MB.",
+    "internal": "TikTok failed to process the photos; publish them again.",
+}
+
+
+def failed_publish(fail_reason: str, *, photo: bool = False) -> PermanentError:
+    known = {**FAIL_ADVICE, **PHOTO_FAIL_ADVICE} if photo else FAIL_ADVICE
+    fallback = (
+        "TikTok could not publish the photos." if photo else "TikTok could not publish the video."
+    )
+    advice = known.get(fail_reason, fallback)
     return PermanentError(
         f"{advice} (TikTok: {fail_reason or 'no reason given'})",
         code="rejected",

@@ -465,3 +465,16 @@ def test_photo_cover_index_must_be_a_json_integer(
     )  # fmt: skip
     assert response.status_code == 400
     assert response.json()["error"]["details"]["options"]["tiktok"]["photo_cover_index"]
+
+
+def test_a_failed_photo_post_fails_with_advice_about_photos(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer
+) -> None:
+    verify(tiktok, relay_prefix())
+    content = {"text": "Dress #sandbox_fail_picture_size_check_failed",
+               "media": [photo(tiktok, "a.jpg")], "link": None}  # fmt: skip
+    publish_request(api, store, platforms=["tiktok"], content=content, wait=False)
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "rejected")
+    assert target.error_message.startswith("TikTok takes photos of at most 1080p and 20 MB.")
