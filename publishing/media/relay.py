@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from publishing.media.errors import MediaFetchError
-from publishing.media.fetch import fetch_media
+from publishing.media.fetch import MediaStream, open_media
 from publishing.media.images import FORMAT_NAMES, ImageInfo, image_info, to_jpeg
 from publishing.platforms.media_relay import ImageNeeds, RelayedImage
 
@@ -34,6 +34,8 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{32}\.(?:jpg|webp)")
 _EXTENSIONS = {"JPEG": "jpg", "WEBP": "webp"}
 MB = 1024 * 1024
+# Enough for an image's header (a JPEG's EXIF block comes before its size, up to 64 kB).
+HEAD_BYTES = 256 * 1024
 BY = "\N{MULTIPLICATION SIGN}"  # sizes as people write them: 4000 by 3000 with this sign
 
 
@@ -48,15 +50,22 @@ def relay_image(url: str, needs: ImageNeeds) -> RelayedImage:
     Raises MediaFetchError when the original cannot be fetched or read, or cannot be made to
     fit (a JPEG still past the byte limit after scaling).
     """
-    fetched = fetch_media(
-        url, max_bytes=settings.MEDIA_RELAY_SOURCE_MAX_BYTES, allowed_types=("image/",)
-    )
-    data, info = fetched.data, image_info(fetched.data)
-    taken = info.format in needs.formats
-    fits = info.width <= needs.max_width and info.height <= (needs.max_height or info.height)
-    small = len(data) <= needs.max_bytes
     reachable = not needs.url_prefixes or url.startswith(needs.url_prefixes)
-    if taken and fits and small:
+    with open_media(
+        url, max_bytes=settings.MEDIA_RELAY_SOURCE_MAX_BYTES, allowed_types=("image/",)
+    ) as stream:
+        head = _read_head(stream)
+        declared = stream.content_length
+        if reachable and declared is not None and declared <= needs.max_bytes:
+            # Format and size are in the header: an image that fits is handed on without
+            # downloading the rest of it.
+            info = _header_info(head)
+            if info is not None and info.format in needs.formats and _fits(info, needs):
+                return RelayedImage(url)
+        data = head + stream.read()
+    info = image_info(data)
+    taken, small = info.format in needs.formats, len(data) <= needs.max_bytes
+    if taken and small and _fits(info, needs):
         if reachable:
             return RelayedImage(url)
         # Only the address was the problem: the very bytes, from a prefix the platform pulls.
@@ -69,6 +78,25 @@ def relay_image(url: str, needs: ImageNeeds) -> RelayedImage:
         )
     notices = _notices(info, (converted.width, converted.height), needs, taken=taken, small=small)
     return RelayedImage(_store(converted.data, "jpg"), notices)
+
+
+def _read_head(stream: MediaStream) -> bytes:
+    head = bytearray()
+    while len(head) < HEAD_BYTES and (chunk := stream.read(HEAD_BYTES - len(head))):
+        head.extend(chunk)
+    return bytes(head)
+
+
+def _header_info(head: bytes) -> ImageInfo | None:
+    """The image's format and size from its first bytes; None when they do not hold them."""
+    try:
+        return image_info(head)
+    except MediaFetchError:
+        return None
+
+
+def _fits(info: ImageInfo, needs: ImageNeeds) -> bool:
+    return info.width <= needs.max_width and info.height <= (needs.max_height or info.height)
 
 
 def _notices(

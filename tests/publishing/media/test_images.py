@@ -88,3 +88,12 @@ def test_an_image_past_the_pixel_limit_is_refused_before_decoding(settings: Any)
         image_info(bomb)
     with pytest.raises(MediaFetchError, match="more than 10,000 pixels"):
         to_jpeg(bomb, max_width=1440)
+
+
+def test_the_size_is_read_from_the_first_bytes_alone() -> None:
+    out = io.BytesIO()
+    Image.effect_noise((1600, 1200), 64).convert("RGB").save(out, "JPEG", quality=95)
+    data = out.getvalue()
+    assert len(data) > 300_000
+    info = image_info(data[:4096])  # what the relay reads before deciding
+    assert (info.format, info.width, info.height) == ("JPEG", 1600, 1200)
