@@ -196,6 +196,17 @@ MEDIA_ALLOW_PRIVATE = env_bool("MEDIA_ALLOW_PRIVATE", False)
 MEDIA_ALLOW_HTTP = env_bool("MEDIA_ALLOW_HTTP", EMBEDDED)
 MEDIA_MAX_IMAGE_BYTES = env_int("MEDIA_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 MEDIA_FETCH_TIMEOUT = env_float("MEDIA_FETCH_TIMEOUT", 20.0)
+# Images Pillow may decode; a file past it is refused before decoding (a decompression bomb).
+MEDIA_IMAGE_MAX_PIXELS = env_int("MEDIA_IMAGE_MAX_PIXELS", 50_000_000)
+# The media relay: an image a platform cannot take as it is (Instagram wants JPEG, TikTok pulls
+# only from verified URL prefixes) is converted, stored with the default storage under
+# MEDIA_ROOT, and handed over as MEDIA_PUBLIC_BASE_URL/media/relay/<name>. The platform fetches
+# it from there, so the base must be reachable from the internet in production.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", "") or DATA_DIR / "media")
+MEDIA_PUBLIC_BASE_URL = env_str("MEDIA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MEDIA_RELAY_KEEP_HOURS = env_float("MEDIA_RELAY_KEEP_HOURS", 48.0)
+MEDIA_RELAY_CLEAN_INTERVAL_SECONDS = env_float("MEDIA_RELAY_CLEAN_INTERVAL_SECONDS", 3600.0)
+MEDIA_RELAY_SOURCE_MAX_BYTES = env_int("MEDIA_RELAY_SOURCE_MAX_BYTES", 50 * 1024 * 1024)
 
 # --- Platforms ------------------------------------------------------------------------
 
@@ -437,3 +448,6 @@ TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 102
 TIKTOK_STATUS_POLL_SECONDS = env_float("TIKTOK_STATUS_POLL_SECONDS", 5.0)
 TIKTOK_STATUS_WAIT_SECONDS = env_float("TIKTOK_STATUS_WAIT_SECONDS", 300.0)
 TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)
+# URL prefixes verified in TikTok's developer portal, from which TikTok pulls media itself
+# (PULL_FROM_URL); the relay's prefix (MEDIA_PUBLIC_BASE_URL/media/relay/) always counts.
+TIKTOK_VERIFIED_URL_PREFIXES = env_list("TIKTOK_VERIFIED_URL_PREFIXES", [])

@@ -18,6 +18,7 @@ from publishing.api.views import (
     SocialPublishRetryApi,
     SocialPublishUnpublishApi,
 )
+from publishing.media.views import relayed_media
 from webhooks.api.urls import urlpatterns as webhook_urls
 
 
@@ -66,5 +67,7 @@ urlpatterns = [
     path("functions/v1/", include(api_v1)),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
+    path("media/relay/<str:name>", relayed_media, name="media-relay"),
     path("admin/", admin.site.urls),
 ]

@@ -9,3 +9,9 @@ DISPATCH = BeatEntry(
     task="publishing.dispatch_due",
     description="Hands due scheduled posts, retries and recoveries to the workers.",
 )
+
+RELAY_CLEAN = BeatEntry(
+    name="Delete old relayed media",
+    task="publishing.relay_clean",
+    description="Deletes converted images older than MEDIA_RELAY_KEEP_HOURS from the media relay.",
+)

@@ -89,6 +89,9 @@ class PostTarget(models.Model):
     error_message = models.TextField(blank=True)
     # The platform's own words for the last error, beside our plain-language message.
     platform_error = models.TextField(blank=True)
+    # What was changed to fit the platform, in plain words ("The PNG image was converted to
+    # JPEG, which Instagram requires."); shown with the target's result.
+    notices = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -43,6 +43,8 @@ def target_result(target: PostTarget) -> dict[str, Any]:
         "status": target.status,
         "post_id": target.platform_post_id or None,
         "url": target.url or None,
+        # Always a list (empty when nothing was changed to fit the platform).
+        "notices": list(target.notices or []),
     }
     if target.status in (TargetStatus.FAILED, TargetStatus.UNCONFIRMED) or (
         target.status == TargetStatus.QUEUED and target.error_code

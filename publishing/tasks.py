@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from publishing.media.relay import relay_clean
 from publishing.models import PostTarget, TargetStatus
 from publishing.services.dispatcher import dispatch_due
 from publishing.services.pipeline import target_publish, target_reconcile
@@ -39,3 +40,8 @@ def reconcile_target_task(target_id: int) -> None:
 @shared_task(name="publishing.dispatch_due", ignore_result=True)
 def dispatch_due_task() -> None:
     dispatch_due()
+
+
+@shared_task(name="publishing.relay_clean", ignore_result=True)
+def relay_clean_task() -> None:
+    relay_clean()

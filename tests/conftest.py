@@ -20,6 +20,12 @@ def _clear_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> None:
+    # Relayed media (converted images) go to a fresh directory, never the checkout's var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def store(db: Any) -> Store:
     return StoreFactory.create()

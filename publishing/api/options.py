@@ -21,6 +21,15 @@ def _text() -> StrictCharField:
     )  # fmt: skip
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An integer as JSON writes one: "3", 3.0 and true are refused, not coerced."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, int) or isinstance(data, bool):
+            raise serializers.ValidationError("Must be an integer.")
+        return int(super().to_internal_value(data))
+
+
 class PlatformOptionsSerializer(serializers.Serializer[Any]):
     text = _text()
 
@@ -70,15 +79,19 @@ class YouTubeOptionsSerializer(PlatformOptionsSerializer):
 
 
 class TikTokOptionsSerializer(PlatformOptionsSerializer):
-    privacy = serializers.ChoiceField(
+    privacy_level = serializers.ChoiceField(
         choices=["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"],
         required=False,
         help_text="TikTok's privacy_level; must be one the account offers. Absent: SELF_ONLY "
         "(TikTok forbids defaulting to public).",
     )
     disable_comment = StrictBooleanField(required=False, help_text="Absent: false.")
-    disable_duet = StrictBooleanField(required=False, help_text="Absent: false.")
-    disable_stitch = StrictBooleanField(required=False, help_text="Absent: false.")
+    disable_duet = StrictBooleanField(required=False, help_text="Videos only. Absent: false.")
+    disable_stitch = StrictBooleanField(required=False, help_text="Videos only. Absent: false.")
+    photo_cover_index = StrictIntegerField(
+        required=False, min_value=0, max_value=34,
+        help_text="Photo posts: which photo (from 0) is the cover. Absent: 0.",
+    )  # fmt: skip
 
 
 PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {

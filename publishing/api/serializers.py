@@ -130,6 +130,11 @@ class ResultSerializer(serializers.Serializer[Any]):
     status = serializers.CharField()
     post_id = serializers.CharField(allow_null=True)
     url = serializers.CharField(allow_null=True)
+    notices = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What was changed so the platform takes the post, in plain words (e.g. an "
+        "image converted to JPEG); always present, empty when nothing was changed.",
+    )
     error = serializers.DictField(required=False)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 
+from publishing.media import MediaFetchError
 from publishing.platforms import instagram_rules as rules
 from publishing.platforms import meta
 from publishing.platforms.base import (
@@ -48,6 +49,7 @@ from publishing.platforms.instagram_rules import (
     caption,
     post_format,
 )
+from publishing.platforms.media_relay import ImageNeeds, Relay, image_url
 
 _SUBCODE_RE = re.compile(r"\b(22070\d\d)\b")
 
@@ -71,6 +73,9 @@ _MEDIA_ADVICE = {
 _RETRY_SUBCODES = frozenset({2207001, 2207003, 2207032, 2207053})
 _NOT_FOUND_SUBCODES = frozenset({2207006, 2207008})  # "media not found / temporarily unavailable"
 _SPAM_SUBCODE = 2207051
+# What Instagram takes of an image_url as it is (PLATFORMS.md 1.4): JPEG only, at most 8 MB,
+# at most 1440 px wide (Meta scales wider ones itself, but only after the 8 MB check).
+IMAGE_NEEDS = ImageNeeds("Instagram", ("JPEG",), 1440, None, 8 * 1024 * 1024)
 _RESTRICTED_SUBCODE = 2207050
 
 
@@ -165,8 +170,12 @@ class InstagramClient(PlatformClient):
         poll_interval: float = 3.0,
         max_wait: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        relay: Relay | None = None,
     ) -> None:
         self.graph_base = graph_base  # Facebook Login
+        # Converts images Instagram would refuse (a PNG) and serves them from our URL; None
+        # hands every URL on as it is.
+        self.relay = relay
         self.ig_base = ig_base  # Instagram Login
         self.http = http
         # Containers are polled after poll_interval, doubling up to 60 s (Meta advises about
@@ -249,14 +258,28 @@ class InstagramClient(PlatformClient):
                 platform_message=f"quota_usage={usage}, quota_total={total}",
             )
 
-    def _container_params(self, content: Content, children: list[str]) -> dict[str, str]:
+    def _image_url(self, url: str, checkpoint: Checkpoint, label: str = "") -> str:
+        """The image's URL, or one of ours serving a JPEG of it when Instagram would refuse it."""
+        if self.relay is None:
+            return url
+        try:
+            return image_url(self.relay, checkpoint, url, IMAGE_NEEDS, label=label)
+        except MediaFetchError as exc:
+            error = RetryableError if exc.retryable else PermanentError
+            which = f"{label}: " if label else ""
+            raise error(f"{which}{exc}", code="media_fetch_failed") from exc
+
+    def _container_params(
+        self, content: Content, children: list[str], checkpoint: Checkpoint
+    ) -> dict[str, str]:
         fmt, text = post_format(content), caption(content)
         params: dict[str, str] = {}
         if children:
             params = {"media_type": "CAROUSEL", "children": ",".join(children)}
         elif fmt == "story":
             item = content.media[0]
-            params = {"media_type": "STORIES", f"{item.type}_url": item.url}
+            url = self._image_url(item.url, checkpoint) if item.type == "image" else item.url
+            params = {"media_type": "STORIES", f"{item.type}_url": url}
         elif content.media[0].type == "video":
             # Meta publishes every single video as a Reel since 2023 (``media_type=VIDEO`` for
             # the feed is deprecated); a Feed video is a Reel that is also shown in the feed.
@@ -266,7 +289,8 @@ class InstagramClient(PlatformClient):
             if cover := content.extra.get("cover_url"):
                 params["cover_url"] = str(cover)
         else:
-            params = {"image_url": content.media[0].url}  # a feed image needs no media_type
+            # A feed image needs no media_type.
+            params = {"image_url": self._image_url(content.media[0].url, checkpoint)}
         if text:
             params["caption"] = text
         return params
@@ -286,7 +310,8 @@ class InstagramClient(PlatformClient):
         children: list[str] = []
         if post_format(content) == "feed" and len(content.media) >= MIN_CAROUSEL_ITEMS:
             children = self._carousel_items(credentials, content, checkpoint)
-        container = self._create_container(credentials, self._container_params(content, children))
+        params = self._container_params(content, children, checkpoint)
+        container = self._create_container(credentials, params)
         checkpoint.set("created_at", time.time())
         checkpoint.set("container", container)
         self._wait(credentials, container, checkpoint, resumed=False)
@@ -297,8 +322,11 @@ class InstagramClient(PlatformClient):
     ) -> list[str]:
         children: list[str] = list(checkpoint.get("children") or [])
         resumed = len(children)
-        for item in content.media[len(children) :]:
-            params = {"is_carousel_item": "true", f"{item.type}_url": item.url}
+        for index, item in enumerate(content.media[len(children) :], start=len(children)):
+            url = item.url
+            if item.type == "image":
+                url = self._image_url(url, checkpoint, label=f"Item {index + 1}")
+            params = {"is_carousel_item": "true", f"{item.type}_url": url}
             if item.type == "video":  # carousel videos are VIDEO items, never Reels
                 params["media_type"] = "VIDEO"
             children.append(self._create_container(credentials, params))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from publishing.media import fetch_media, open_media
+from publishing.media.relay import relay_image, relay_prefix
 from publishing.platforms.base import PlatformClient
 from publishing.platforms.facebook import FacebookClient
 from publishing.platforms.http import Http, Recorder
@@ -42,6 +43,7 @@ def _instagram(http: Http) -> PlatformClient:
         http=http,
         poll_interval=settings.INSTAGRAM_CONTAINER_POLL_SECONDS,
         max_wait=settings.INSTAGRAM_CONTAINER_WAIT_SECONDS,
+        relay=relay_image,
     )
 
 
@@ -77,6 +79,8 @@ def _tiktok(http: Http) -> PlatformClient:
         poll_interval=settings.TIKTOK_STATUS_POLL_SECONDS,
         max_wait=settings.TIKTOK_STATUS_WAIT_SECONDS,
         media_deadline=settings.TIKTOK_MEDIA_DEADLINE_SECONDS,
+        verified_prefixes=(*settings.TIKTOK_VERIFIED_URL_PREFIXES, relay_prefix()),
+        relay=relay_image,
     )
 
 

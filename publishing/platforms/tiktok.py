@@ -1,13 +1,23 @@
-"""TikTok Content Posting API: Direct Post of a video by FILE_UPLOAD (PLATFORMS.md 4.2).
+"""TikTok Content Posting API: Direct Post of a video or of photos (PLATFORMS.md 4.2, 4.3).
 
-creator_info first (what privacy levels and interactions this creator allows), then
-``video/init`` with ``post_info`` and ``source_info`` ``FILE_UPLOAD``, the file streamed from its
-media URL and ``PUT`` to the returned ``upload_url`` in chunks, then ``status/fetch`` until the
-publish is final. PULL_FROM_URL is not used: TikTok fetches only from URL prefixes verified in
-our developer portal (``url_ownership_unverified``), and merchants' media live on their hosts.
+creator_info first (what privacy levels and interactions this creator allows), then an init
+call, then ``status/fetch`` until the publish is final. TikTok pulls media itself
+(``PULL_FROM_URL``) only from URL prefixes verified in our developer portal
+(``url_ownership_unverified`` otherwise), listed in TIKTOK_VERIFIED_URL_PREFIXES:
 
-When the post becomes real: an init whose upload never completes is never published, so the
-call that commits is the final chunk, not ``video/init``. ``before_create`` comes right before
+- a video under a verified prefix goes by ``video/init`` with ``PULL_FROM_URL``; any other is
+  streamed from its media URL and ``PUT`` to the returned ``upload_url`` in chunks
+  (``FILE_UPLOAD``);
+- photos can only be pulled (``content/init``, ``media_type`` PHOTO): a photo not under a
+  verified prefix, not JPEG or WebP, or larger than 1080p goes through the media relay
+  (:mod:`.media_relay`), whose own prefix a merchant verifies once.
+
+A pulled post is made by its init call, so ``before_create`` comes right before it, and a lost
+answer cannot be looked up (a posting connection cannot list videos): it is never sent again
+blindly, but fails asking the merchant to check the profile first.
+
+With FILE_UPLOAD an init whose upload never completes is never published, so the call that
+commits is the final chunk, not ``video/init``. ``before_create`` comes right before
 that chunk; a lost init answer is simply retried (the orphaned publish_id expires unused).
 The publish_id, upload URL and bytes uploaded are checkpointed: a later attempt asks
 status/fetch about that publish_id first, and resumes the upload from ``uploaded_bytes``, or
@@ -24,10 +34,12 @@ from typing import Any, Protocol
 from publishing.media import MediaFetchError
 from publishing.platforms import tiktok_rules as rules
 from publishing.platforms.base import (
+    AuthError,
     Checkpoint,
     Content,
     Credentials,
     NotSupportedError,
+    OutcomeUnknownError,
     PermanentError,
     PlatformClient,
     PublishResult,
@@ -35,10 +47,13 @@ from publishing.platforms.base import (
     RuleViolation,
 )
 from publishing.platforms.http import Http
+from publishing.platforms.media_relay import ImageNeeds, Relay, image_url
 from publishing.platforms.tiktok_errors import failed_publish, raise_for_response
 
 CREATOR_INFO = "/v2/post/publish/creator_info/query/"
 VIDEO_INIT = "/v2/post/publish/video/init/"
+CONTENT_INIT = "/v2/post/publish/content/init/"
+PULL = "PULL_FROM_URL"
 STATUS_FETCH = "/v2/post/publish/status/fetch/"
 MIB = 1024 * 1024
 MIN_CHUNK = 5 * MIB  # Media Transfer Guide: chunks 5-64 MB, the last up to 128 MB
@@ -47,6 +62,9 @@ MAX_CHUNKS = 1000
 MAX_VIDEO_BYTES = 4 * 1024 * MIB
 VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm", "application/octet-stream")
 JSON_HEADERS = {"Content-Type": "application/json; charset=UTF-8"}
+# What TikTok takes of a photo (PLATFORMS.md 4.4): JPEG or WebP, at most 1080p, 20 MB each.
+PHOTO_FORMATS, PHOTO_MAX_WIDTH, PHOTO_MAX_HEIGHT = ("JPEG", "WEBP"), 1080, 1920
+PHOTO_MAX_BYTES = 20 * MIB
 
 
 class VideoStream(Protocol):
@@ -93,8 +111,15 @@ class TikTokClient(PlatformClient):
         poll_interval: float = 5.0,
         max_wait: float = 600.0,
         media_deadline: float | None = None,
+        verified_prefixes: tuple[str, ...] = (),
+        relay: Relay | None = None,
     ) -> None:
         self.api_base = api_base.rstrip("/")
+        # URL prefixes TikTok pulls from (verified in the developer portal); the relay's is one.
+        self.verified_prefixes = tuple(p for p in verified_prefixes if p)
+        # Makes a photo TikTok would refuse into one it takes, served from a verified prefix;
+        # None hands photo URLs on as they are.
+        self.relay = relay
         self.web_base = web_base.rstrip("/")
         self.http = http
         self.open_media = open_media
@@ -118,6 +143,8 @@ class TikTokClient(PlatformClient):
     ) -> PublishResult:
         if post_id := checkpoint.get("post_id"):
             return self._result(credentials, checkpoint, str(post_id))
+        if self._pulled(content, checkpoint):
+            return self._publish_pulled(credentials, content, checkpoint, before_create)
         # A checkpointed publish_id is asked about first: it may be half uploaded, processing,
         # done or failed, and only a publish that can no longer finish is started afresh.
         offset, post_info = 0, {}
@@ -134,12 +161,109 @@ class TikTokClient(PlatformClient):
             self._stream(credentials, content, checkpoint, post_info, offset, before_create)
         return self._poll(credentials, checkpoint)
 
+    def _pulled(self, content: Content, checkpoint: Checkpoint) -> bool:
+        """Whether TikTok pulls the media: photos always; a video when its URL is under a
+        verified prefix. A publish already begun keeps the way it began."""
+        if checkpoint.get("publish_id"):
+            return checkpoint.get("source") == PULL
+        if rules.is_photo_post(content):
+            return True
+        return bool(self.verified_prefixes) and content.media[0].url.startswith(
+            self.verified_prefixes
+        )
+
+    def _publish_pulled(
+        self,
+        credentials: Credentials,
+        content: Content,
+        checkpoint: Checkpoint,
+        before_create: Callable[[], None],
+    ) -> PublishResult:
+        if checkpoint.get("publish_id"):
+            return self._poll(credentials, checkpoint)
+        if checkpoint.get("pull_sent"):
+            # The init was sent and its answer lost: TikTok may have made the post, and a
+            # posting connection cannot look. Sending it again could post it twice, so a person
+            # checks first; the marker is cleared so that their retry does send it.
+            checkpoint.set("pull_sent", None)
+            raise PermanentError(
+                "TikTok's answer was lost after the post was sent, and TikTok offers no way to "
+                "check it: look at the TikTok profile, and retry only if the post is not there.",
+                code="outcome_unknown",
+            )
+        creator = self._creator(credentials)
+        photo = rules.is_photo_post(content)
+        info = _checked(content, creator, rules.photo_post_info(content) if photo else None)
+        if photo:
+            path, body = CONTENT_INIT, self._photo_body(content, checkpoint, info)
+        else:
+            source = {"source": PULL, "video_url": content.media[0].url}
+            path, body = VIDEO_INIT, {"post_info": info, "source_info": source}
+        checkpoint.set("username", str(creator.get("creator_username") or ""))
+        checkpoint.set("privacy", info["privacy_level"])
+        checkpoint.set("source", PULL)
+        checkpoint.set("photo", photo)
+        checkpoint.set("pull_sent", True)
+        before_create()
+        try:
+            response = self.http.request(
+                "POST",
+                f"{self.api_base}{path}",
+                creates=True,
+                headers={**self._auth(credentials), **JSON_HEADERS},
+                json=body,
+            )
+            raise_for_response(response, creates=True)
+        except (RetryableError, PermanentError, AuthError):
+            checkpoint.set("pull_sent", None)  # refused: nothing was made
+            raise
+        publish_id = (response.json().get("data") or {}).get("publish_id")
+        if not publish_id:
+            raise OutcomeUnknownError(
+                "TikTok accepted the post without a publish id; checking whether it was made.",
+                code="outcome_unknown",
+            )
+        checkpoint.set("publish_id", str(publish_id))
+        return self._poll(credentials, checkpoint)
+
+    def _photo_body(
+        self, content: Content, checkpoint: Checkpoint, info: dict[str, Any]
+    ) -> dict[str, Any]:
+        needs = ImageNeeds(
+            "TikTok", PHOTO_FORMATS, PHOTO_MAX_WIDTH, PHOTO_MAX_HEIGHT, PHOTO_MAX_BYTES,
+            self.verified_prefixes,
+        )  # fmt: skip
+        urls: list[str] = []
+        for index, item in enumerate(content.media):
+            label = f"Photo {index + 1}" if len(content.media) > 1 else ""
+            if self.relay is None:
+                urls.append(item.url)
+                continue
+            try:
+                urls.append(image_url(self.relay, checkpoint, item.url, needs, label=label))
+            except MediaFetchError as exc:
+                error = RetryableError if exc.retryable else PermanentError
+                which = f"{label}: " if label else ""
+                raise error(f"{which}{exc}", code="media_fetch_failed") from exc
+        return {
+            "media_type": "PHOTO",
+            "post_mode": "DIRECT_POST",
+            "post_info": info,
+            "source_info": {
+                "source": PULL,
+                "photo_cover_index": rules.cover_index(content),
+                "photo_images": urls,
+            },
+        }
+
     def _where(self, credentials: Credentials, checkpoint: Checkpoint, publish_id: str) -> int:
         """Where to resume the upload: ``total`` when only polling is left, -1 to start over."""
         data = self._status(credentials, publish_id)
         status = data.get("status")
         if status == "FAILED":
-            raise failed_publish(str(data.get("fail_reason") or ""))
+            raise failed_publish(
+                str(data.get("fail_reason") or ""), photo=bool(checkpoint.get("photo"))
+            )
         total = int(checkpoint.get("total") or 0)
         if status != "PROCESSING_UPLOAD":
             return total
@@ -298,7 +422,9 @@ class TikTokClient(PlatformClient):
             data = self._status(credentials, publish_id)
             status = data.get("status")
             if status == "FAILED":
-                raise failed_publish(str(data.get("fail_reason") or ""))
+                raise failed_publish(
+                    str(data.get("fail_reason") or ""), photo=bool(checkpoint.get("photo"))
+                )
             if status == "PUBLISH_COMPLETE":
                 ids = data.get("publicaly_available_post_id") or []  # TikTok's spelling
                 if ids:
@@ -361,14 +487,25 @@ def _video_type(content_type: str) -> str:
 
 
 def _post_info(content: Content, creator: dict[str, Any]) -> dict[str, Any]:
-    """``post_info`` checked against what this creator allows; refuses what they cannot do."""
-    info = rules.post_info(content)
+    """``post_info`` of a video checked against what this creator allows."""
+    return _checked(content, creator, None)
+
+
+def _checked(
+    content: Content, creator: dict[str, Any], info: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``info`` (a video's ``post_info`` when None) checked against what this creator allows;
+    refuses what they cannot do."""
+    if info is None:
+        info = rules.post_info(content)
     allowed = [str(level) for level in creator.get("privacy_level_options") or []]
     if info["privacy_level"] not in allowed:
-        asked = "absent, so SELF_ONLY" if "privacy" not in content.extra else info["privacy_level"]
+        asked = (
+            info["privacy_level"] if "privacy_level" in content.extra else "absent, so SELF_ONLY"
+        )
         raise PermanentError(
             f"This TikTok account does not offer the privacy level {asked}; it offers "
-            f"{', '.join(allowed) or 'none'}. Set options.tiktok.privacy to one of them.",
+            f"{', '.join(allowed) or 'none'}. Set options.tiktok.privacy_level to one of them.",
             code="privacy_not_allowed",
         )
     for name, flag in (
@@ -376,7 +513,7 @@ def _post_info(content: Content, creator: dict[str, Any]) -> dict[str, Any]:
         ("disable_duet", "duet_disabled"),
         ("disable_stitch", "stitch_disabled"),
     ):
-        if creator.get(flag):
+        if name in info and creator.get(flag):
             if content.extra.get(name) is False:
                 what = name.removeprefix("disable_")
                 raise PermanentError(

@@ -33,9 +33,10 @@ _ADVICE: dict[str, str] = {
     "to private accounts until it is audited: make the TikTok account private, or wait for the "
     "audit.",
     "privacy_level_option_mismatch": "The privacy level is not one this TikTok account "
-    "offers; choose another options.tiktok.privacy.",
-    "url_ownership_unverified": "TikTok refused to fetch the video from a domain we have "
-    "not verified with TikTok.",
+    "offers; choose another options.tiktok.privacy_level.",
+    "url_ownership_unverified": "TikTok refused to fetch the media from a URL prefix that is "
+    "not verified in our TikTok developer portal: verify it there and list it in "
+    "TIKTOK_VERIFIED_URL_PREFIXES.",
 }
 
 
@@ -107,8 +108,20 @@ FAIL_ADVICE: dict[str, str] = {
 }
 
 
-def failed_publish(fail_reason: str) -> PermanentError:
-    advice = FAIL_ADVICE.get(fail_reason, "TikTok could not publish the video.")
+# The same reasons for a photo post (PLATFORMS.md 4.4: JPEG or WebP, at most 1080p, 20 MB).
+PHOTO_FAIL_ADVICE: dict[str, str] = {
+    "file_format_check_failed": "TikTok could not read a photo: use JPEG or WebP images.",
+    "picture_size_check_failed": "TikTok takes photos of at most 1080p and 20 MB.",
+    "internal": "TikTok failed to process the photos; publish them again.",
+}
+
+
+def failed_publish(fail_reason: str, *, photo: bool = False) -> PermanentError:
+    known = {**FAIL_ADVICE, **PHOTO_FAIL_ADVICE} if photo else FAIL_ADVICE
+    fallback = (
+        "TikTok could not publish the photos." if photo else "TikTok could not publish the video."
+    )
+    advice = known.get(fail_reason, fallback)
     return PermanentError(
         f"{advice} (TikTok: {fail_reason or 'no reason given'})",
         code="rejected",

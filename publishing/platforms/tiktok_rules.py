@@ -1,8 +1,9 @@
-"""TikTok's content rules and the ``post_info`` a post becomes (PLATFORMS.md 4.2, 4.4).
+"""TikTok's content rules and the ``post_info`` a post becomes (PLATFORMS.md 4.2-4.4).
 
-Checked before anything is written. What needs the creator (allowed privacy levels, the longest
-video they may post, disabled interactions) is only known from creator_info at publish time,
-so the client checks that in the worker, before it commits to anything.
+A post is one video (Direct Post of a video) or 1 to 35 photos (a photo post, 4.3). Checked
+before anything is written. What needs the creator (allowed privacy levels, the longest video
+they may post, disabled interactions) is only known from creator_info at publish time, so the
+client checks that in the worker, before it commits to anything.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ PRIVACY = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR",
 # the answer's URL is then the creator's profile, since a private video has no public id.
 DEFAULT_PRIVACY = "SELF_ONLY"
 INTERACTIONS = ("disable_comment", "disable_duet", "disable_stitch")
-OPTIONS = frozenset({"privacy", *INTERACTIONS})  # Content.extra keys
-MAX_TITLE_UTF16 = 2200
+VIDEO_ONLY = ("disable_duet", "disable_stitch")  # a photo post has neither
+OPTIONS = frozenset({"privacy_level", "photo_cover_index", *INTERACTIONS})  # Content.extra keys
+MAX_TITLE_UTF16 = 2200  # a video's title is its caption
+MIN_PHOTOS, MAX_PHOTOS = 1, 35  # 35 from third-party sources (PLATFORMS.md 4.4)
+MAX_PHOTO_TITLE, MAX_PHOTO_DESCRIPTION = 90, 4000
 
 
 def utf16_length(text: str) -> int:
@@ -34,7 +38,11 @@ def caption(content: Content) -> str:
 
 
 def privacy(content: Content) -> str:
-    return str(content.extra.get("privacy") or DEFAULT_PRIVACY)
+    return str(content.extra.get("privacy_level") or DEFAULT_PRIVACY)
+
+
+def is_photo_post(content: Content) -> bool:
+    return bool(content.media) and all(m.type == "image" for m in content.media)
 
 
 def post_info(content: Content) -> dict[str, Any]:
@@ -45,8 +53,82 @@ def post_info(content: Content) -> dict[str, Any]:
     return info
 
 
+def _cut_utf16(text: str, limit: int) -> str:
+    while utf16_length(text) > limit:
+        text = text[:-1]
+    return text
+
+
+def photo_title(content: Content) -> str:
+    """The text's first line, cut to 90 (TikTok's limit for a photo post's title)."""
+    first = content.text.strip().split("\n", 1)[0].strip()
+    return _cut_utf16(first, MAX_PHOTO_TITLE)
+
+
+def photo_post_info(content: Content) -> dict[str, Any]:
+    """``post_info`` for content/init of a photo post: the caption is the description."""
+    return {
+        "title": photo_title(content),
+        "description": caption(content),
+        "privacy_level": privacy(content),
+        "disable_comment": bool(content.extra.get("disable_comment", False)),
+    }
+
+
+def cover_index(content: Content) -> int:
+    return int(content.extra.get("photo_cover_index") or 0)
+
+
 def _problem(code: str, message: str, field: str = "options.tiktok") -> RuleViolation:
     return RuleViolation(code, message, field)
+
+
+def _media_problems(content: Content) -> list[RuleViolation]:
+    kinds = [m.type for m in content.media]
+    if kinds == ["video"] or (kinds and set(kinds) == {"image"} and len(kinds) <= MAX_PHOTOS):
+        return []
+    if kinds and set(kinds) == {"image"}:
+        message = (
+            f"TikTok takes {MIN_PHOTOS} to {MAX_PHOTOS} photos in a photo post; this post has "
+            f"{len(kinds)}."
+        )
+    else:
+        message = (
+            f"TikTok takes one video, or {MIN_PHOTOS} to {MAX_PHOTOS} photos, and not both "
+            "in one post."
+        )
+    return [_problem("media_count", message, "content.media")]
+
+
+def _photo_problems(content: Content) -> list[RuleViolation]:
+    problems: list[RuleViolation] = []
+    if asked := [name for name in VIDEO_ONLY if name in content.extra]:
+        problems.append(
+            _problem(
+                "option_not_for_format",
+                f"{' and '.join(asked)} {'apply' if len(asked) > 1 else 'applies'} only to "
+                "videos; a TikTok photo post has no duets or stitches.",
+            )
+        )
+    index, count = content.extra.get("photo_cover_index", 0), len(content.media)
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+        problems.append(
+            _problem(
+                "invalid_option",
+                f"photo_cover_index picks the cover among the post's {count} photos: a number "
+                f"from 0 to {count - 1}.",
+            )
+        )
+    if (length := utf16_length(caption(content))) > MAX_PHOTO_DESCRIPTION:
+        problems.append(
+            _problem(
+                "text_too_long",
+                f"The caption is {length} characters as TikTok counts them (UTF-16); a TikTok "
+                f"photo post's description takes at most {MAX_PHOTO_DESCRIPTION}.",
+                "content.text",
+            )
+        )
+    return problems
 
 
 def validate(content: Content) -> list[RuleViolation]:
@@ -55,11 +137,16 @@ def validate(content: Content) -> list[RuleViolation]:
     if unknown := sorted(set(content.extra) - OPTIONS):
         return [_problem("unknown_option", f"TikTok does not take {', '.join(unknown)}.")]
     if privacy(content) not in PRIVACY:
-        return [_problem("invalid_option", f"privacy must be one of {', '.join(PRIVACY)}.")]
-    problems: list[RuleViolation] = []
-    if [m.type for m in content.media] != ["video"]:
-        # Photo posts (PLATFORMS.md 4.3) are not built yet.
-        problems.append(_problem("media_count", "TikTok takes exactly one video.", "content.media"))
+        return [_problem("invalid_option", f"privacy_level must be one of {', '.join(PRIVACY)}.")]
+    problems = _media_problems(content)
+    if problems:
+        return problems
+    if is_photo_post(content):
+        return _photo_problems(content)
+    if "photo_cover_index" in content.extra:
+        problems.append(
+            _problem("option_not_for_format", "photo_cover_index applies only to photo posts.")
+        )
     if (length := utf16_length(caption(content))) > MAX_TITLE_UTF16:
         problems.append(
             _problem(

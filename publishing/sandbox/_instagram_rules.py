@@ -34,6 +34,15 @@ def is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+# The sandbox fetches nothing, so it judges an image by its URL's extension; a URL without one
+# (a CDN's ?id=) is taken on trust.
+NOT_JPEG_EXTENSIONS = (".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif")
+
+
+def is_jpeg_url(value: str) -> bool:
+    return not urlsplit(value).path.lower().endswith(NOT_JPEG_EXTENSIONS)
+
+
 def kind(params: dict[str, str]) -> str:
     """What the container holds: IMAGE, VIDEO, REELS, STORIES or CAROUSEL."""
     return params.get("media_type") or "IMAGE"
@@ -68,6 +77,9 @@ def check_create(params: dict[str, str]) -> Problem | None:
     for name in ("image_url", "video_url", "cover_url"):
         if name in params and not is_web_url(params[name]):
             return f"(#100) Param {name} must be a valid http or https URL", 100, None
+    if "image_url" in params and not is_jpeg_url(params["image_url"]):
+        # Instagram takes JPEG images only (PLATFORMS.md 1.4).
+        return "The image format is not supported. Only JPEG images can be used.", 36001, 2207005
     if kind(params) != "REELS" and (extra := [n for n in REELS_ONLY if n in params]):
         return f"(#100) Param {extra[0]} only applies to REELS", 100, None
     return _check_caption(params)

@@ -8,10 +8,13 @@ can use :class:`~publishing.sandbox.core.SandboxState` directly instead.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import struct
 import zlib
 from typing import Any
+
+from PIL import Image
 
 from publishing.sandbox.core import CONTROL_ROUTES as routes
 from publishing.sandbox.core import Fault, Request, Response, SandboxState, load_modules
@@ -121,6 +124,24 @@ def _png(name: str, size: int = 64) -> bytes:
 def media(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     """Sample images to put in posts (`make run` allows loopback media URLs)."""
     return Response(200, _png(match["name"]), {"content-type": "image/png"})
+
+
+MAX_SAMPLE_SIDE = 8000
+_IMAGE_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+
+
+@routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.(?P<ext>jpg|webp)", name="media_photo")
+def media_photo(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """A solid-colour JPEG or WebP of ``?w=`` by ``?h=`` pixels (64 by 64 by default), to test what
+    platforms take and what the service converts."""
+    sides = [request.arg(k) or "64" for k in ("w", "h")]
+    if not all(s.isdigit() and 0 < int(s) <= MAX_SAMPLE_SIDE for s in sides):
+        return _error(400, f"w and h must be integers from 1 to {MAX_SAMPLE_SIDE}")
+    fmt, content_type = _IMAGE_FORMATS[match["ext"]]
+    colour = tuple(hashlib.sha256(match["name"].encode()).digest()[:3])
+    out = io.BytesIO()
+    Image.new("RGB", (int(sides[0]), int(sides[1])), colour).save(out, fmt)
+    return Response(200, out.getvalue(), {"content-type": content_type})
 
 
 # The sandbox builds responses in memory; beyond this a benchmark should serve a real file.

@@ -1,5 +1,13 @@
-"""TikTok's Content Posting API in the sandbox: creator info, FILE_UPLOAD video/init, chunk
-uploads, status/fetch, video pages.
+"""TikTok's Content Posting API in the sandbox: creator info, video/init (FILE_UPLOAD or
+PULL_FROM_URL), chunk uploads, content/init of photo posts, status/fetch, video pages.
+
+PULL_FROM_URL (a video_url, or a photo post's photo_images) is refused with 403
+``url_ownership_unverified`` unless every URL starts with a verified prefix: those of
+SANDBOX_TIKTOK_VERIFIED_PREFIXES (comma-separated; default the service's relay,
+``http://127.0.0.1:8000/media/relay/``), or as set through
+``PUT /_sandbox/tiktok/verified-prefixes`` ``{"prefixes": [...]}``. Nothing is fetched: a pulled
+publish answers ``PROCESSING_DOWNLOAD`` once, then completes; a photo whose URL ends in another
+extension than .jpg, .jpeg or .webp ends ``FAILED`` with ``file_format_check_failed``.
 
 Auth: ``Authorization: Bearer sbx.tiktok.<username>`` (:func:`sandbox_token`); a token ending in
 ``~private`` is a creator whose only privacy level is ``SELF_ONLY`` (a private account). Chunks
@@ -14,13 +22,21 @@ ends ``FAILED`` with that ``fail_reason`` instead. Faults answer in TikTok's env
 from __future__ import annotations
 
 import html
+import os
 import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-from publishing.sandbox._tiktok_rules import PRIVACY, expected_range, init_problem
+from publishing.sandbox._tiktok_rules import (
+    PRIVACY,
+    expected_range,
+    init_problem,
+    photo_init_problem,
+)
 from publishing.sandbox.core import (
+    CONTROL_ROUTES,
     Fault,
     Platform,
     Request,
@@ -35,6 +51,9 @@ _PUBLISHES = "tiktok-publishes"  # the media store's name for publish_ids
 _PRIVATE = "~private"
 _RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _FAIL_RE = re.compile(r"#sandbox_fail_(\w+)")
+_VERIFIED = "tiktok-verified-prefixes"  # the media store's name for the verified prefixes
+DEFAULT_VERIFIED_PREFIXES = ("http://127.0.0.1:8000/media/relay/",)
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".webp")
 
 api = Routes()
 web = Routes()
@@ -101,6 +120,11 @@ def video_init(state: SandboxState, request: Request, match: re.Match[str]) -> R
     if problem := init_problem(body, who[1]):
         return _error(403 if problem[0] == "privacy_level_option_mismatch" else 400, *problem)
     source = body["source_info"]
+    if source["source"] == "PULL_FROM_URL":
+        if refused := _unverified(state, [source["video_url"]]):
+            return refused
+        publish_id = _new_publish(state, who[0], body["post_info"], pulled=[source["video_url"]])
+        return _envelope(200, {"publish_id": publish_id})
     publish_id = f"v_pub_file~v2-1.{secrets.token_hex(8)}"
     upload_id = secrets.token_urlsafe(16)
     publish = {
@@ -114,12 +138,78 @@ def video_init(state: SandboxState, request: Request, match: re.Match[str]) -> R
         "received": 0,
         "polls": 0,
         "post_id": None,
+        "media_type": "VIDEO",
+        "pulled": [],
     }
     state.add_media(_PUBLISHES, publish)
     state.add_media(_PUBLISHES, {"id": publish_id, "upload_id": upload_id})
     host = request.headers.get("host", "127.0.0.1")
     upload_url = f"http://{host}/tiktok/upload/?upload_id={upload_id}"
     return _envelope(200, {"publish_id": publish_id, "upload_url": upload_url})
+
+
+@api.add("POST", r"/v2/post/publish/content/init/", name="content_init")
+def content_init(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _creator(request)
+    if who is None:
+        return _unauthorized()
+    body = request.json_body
+    if problem := photo_init_problem(body, who[1]):
+        return _error(403 if problem[0] == "privacy_level_option_mismatch" else 400, *problem)
+    images = list(body["source_info"]["photo_images"])
+    if refused := _unverified(state, images):
+        return refused
+    publish_id = _new_publish(state, who[0], body["post_info"], pulled=images, photo=True)
+    return _envelope(200, {"publish_id": publish_id})
+
+
+def _new_publish(
+    state: SandboxState,
+    username: str,
+    post_info: dict[str, Any],
+    *,
+    pulled: list[str],
+    photo: bool = False,
+) -> str:
+    """A publish TikTok pulls the media of: nothing to upload, only to download."""
+    publish_id = f"p_pub_url~v2.{secrets.token_hex(8)}"
+    record_id = secrets.token_urlsafe(16)
+    state.add_media(
+        _PUBLISHES,
+        {
+            "id": record_id, "publish_id": publish_id, "username": username,
+            "post_info": post_info, "total": 0, "received": 0, "polls": 0, "post_id": None,
+            "media_type": "PHOTO" if photo else "VIDEO", "pulled": pulled,
+        },
+    )  # fmt: skip
+    state.add_media(_PUBLISHES, {"id": publish_id, "upload_id": record_id})
+    return publish_id
+
+
+def verified_prefixes(state: SandboxState) -> tuple[str, ...]:
+    stored = state.get_media(_VERIFIED, "prefixes")
+    if stored is not None:
+        return tuple(stored["prefixes"])
+    raw = os.environ.get("SANDBOX_TIKTOK_VERIFIED_PREFIXES")
+    if raw is None:
+        return DEFAULT_VERIFIED_PREFIXES
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def set_verified_prefixes(state: SandboxState, prefixes: list[str]) -> None:
+    state.add_media(_VERIFIED, {"id": "prefixes", "prefixes": list(prefixes)})
+
+
+def _unverified(state: SandboxState, urls: list[str]) -> Response | None:
+    prefixes = verified_prefixes(state)
+    for url in urls:
+        if not (prefixes and url.startswith(prefixes)):
+            return _error(
+                403,
+                "url_ownership_unverified",
+                f"The URL {url} is not under a URL prefix verified for this app.",
+            )
+    return None
 
 
 @api.add("PUT", r"/upload/", name="upload")
@@ -153,12 +243,19 @@ def status_fetch(state: SandboxState, request: Request, match: re.Match[str]) ->
     if publish is None or publish["username"] != who[0]:
         return _error(400, "invalid_params", "publish_id not found.")
     data: dict[str, Any] = {"uploaded_bytes": publish["received"], "downloaded_bytes": 0}
+    waiting = "PROCESSING_DOWNLOAD" if publish["pulled"] else "PROCESSING_UPLOAD"
     if publish["received"] < publish["total"] or publish["polls"] == 0:
         publish["polls"] += publish["received"] == publish["total"]
         state.add_media(_PUBLISHES, publish)
-        return _envelope(200, {**data, "status": "PROCESSING_UPLOAD"})
+        return _envelope(200, {**data, "status": waiting})
     if failed := _FAIL_RE.search(publish["post_info"].get("title", "")):
         return _envelope(200, {**data, "status": "FAILED", "fail_reason": failed.group(1)})
+    if publish["media_type"] == "PHOTO" and not all(
+        urlsplit(url).path.lower().endswith(PHOTO_EXTENSIONS) for url in publish["pulled"]
+    ):
+        return _envelope(
+            200, {**data, "status": "FAILED", "fail_reason": "file_format_check_failed"}
+        )
     if publish["post_id"] is None:
         publish["post_id"] = _create_video(state, publish)
         state.add_media(_PUBLISHES, publish)
@@ -180,6 +277,8 @@ def _create_video(state: SandboxState, publish: dict[str, Any]) -> str:
             "text": publish["post_info"].get("title", ""),
             "post_info": publish["post_info"],
             "bytes": publish["total"],
+            "media_type": publish["media_type"],
+            "pulled": publish["pulled"],
             "created_epoch": time.time(),
         },
     )
@@ -205,6 +304,22 @@ def video_page(state: SandboxState, request: Request, match: re.Match[str]) -> R
 def profile(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     user = html.escape(match["user"])
     return Response.html(200, f"<!doctype html><html><body><h1>@{user}</h1></body></html>")
+
+
+@CONTROL_ROUTES.add("GET", r"/tiktok/verified-prefixes", name="tiktok_prefixes_get")
+def prefixes_get(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    return Response.json(200, {"prefixes": list(verified_prefixes(state))})
+
+
+@CONTROL_ROUTES.add("PUT", r"/tiktok/verified-prefixes", name="tiktok_prefixes_set")
+def prefixes_set(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """``{"prefixes": ["https://cdn.shop.example/", ...]}``: the URL prefixes this app verified."""
+    body = request.json_body
+    prefixes = body.get("prefixes") if isinstance(body, dict) else None
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) and p for p in prefixes):
+        return Response.json(400, {"ok": False, "error": 'body must be {"prefixes": [str, ...]}'})
+    set_verified_prefixes(state, prefixes)
+    return Response.json(200, {"ok": True})
 
 
 def _fault_response(fault: Fault, request: Request) -> Response:

@@ -237,6 +237,7 @@ def test_retry_resends_a_failed_target_reusing_its_checkpoint(
         "status": "queued",
         "post_id": None,
         "url": None,
+        "notices": [],
     }
     assert len(sent) == 1
     target_publish(target_id=target.pk)

@@ -99,7 +99,10 @@ def test_x_threads_and_instagram_are_published_by_a_real_worker_in_one_request(
     assert {r["platform"]: r["status"] for r in answer["results"]} == {
         "x": "published", "threads": "published", "instagram": "published",
     }  # fmt: skip
-    assert (
-        next(r for r in answer["results"] if r["platform"] == "instagram")["url"]
-        == (gram["permalink"])
-    )
+    instagram = next(r for r in answer["results"] if r["platform"] == "instagram")
+    assert instagram["url"] == gram["permalink"]
+    # Instagram takes JPEG only: the worker relayed the PNG as a JPEG, and says so.
+    assert instagram["notices"] == [
+        "The PNG image was converted to JPEG, which Instagram requires."
+    ]
+    assert "/media/relay/" in gram["media"][0]["url"]

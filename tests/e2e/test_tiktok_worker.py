@@ -49,7 +49,7 @@ def test_worker_killed_mid_upload_resumes_the_publish_and_makes_one_video(
         store,
         platforms=["tiktok"],
         content={"text": "Summer dress", "media": [{"type": "video", "url": clip}], "link": None},
-        options={"tiktok": {"privacy": "PUBLIC_TO_EVERYONE"}},
+        options={"tiktok": {"privacy_level": "PUBLIC_TO_EVERYONE"}},
         wait=False,
     )
     wait_for(

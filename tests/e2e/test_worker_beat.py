@@ -35,6 +35,7 @@ def test_immediate_publish_answers_published_through_a_real_worker(
             "status": "published",
             "post_id": tweet["id"],
             "url": f"{stack.sandbox.base_url}/x-web/{x_account.handle}/status/{tweet['id']}",
+            "notices": [],
         }
     ]
 

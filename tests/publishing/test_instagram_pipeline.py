@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 import requests
 import time_machine
+from django.conf import settings as django_settings
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
+from publishing.media.relay import BY
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.sandbox.instagram import set_quota_used
@@ -48,7 +51,9 @@ def publish(
 
 
 def media(sandbox: SandboxServer, kind: str, name: str, query: str = "") -> dict[str, str]:
-    return {"type": kind, "url": f"{sandbox.base_url}/_sandbox/media/{name}.png{query}"}
+    # JPEG images, as Instagram takes them; a PNG goes through the relay (tested below).
+    ext = "jpg" if kind == "image" else "mp4"
+    return {"type": kind, "url": f"{sandbox.base_url}/_sandbox/media/{name}.{ext}{query}"}
 
 
 def calls(sandbox: SandboxServer, user: str) -> list[tuple[str, str]]:
@@ -63,6 +68,10 @@ def fault(sandbox: SandboxServer, **spec: Any) -> None:
         f"{sandbox.base_url}/_sandbox/faults", json={"platform": "instagram", **spec}, timeout=5
     )
     assert response.status_code == 200, response.text
+
+
+def settings_base() -> str:
+    return str(django_settings.MEDIA_PUBLIC_BASE_URL)
 
 
 def only_target() -> PostTarget:
@@ -102,7 +111,7 @@ def test_every_format_is_published_with_its_permalink_in_the_required_calls(
     assert result["status"] == "published"
     assert result["results"] == [
         {"platform": "instagram", "status": "published", "post_id": post["id"],
-         "url": post["permalink"]}
+         "url": post["permalink"], "notices": []}
     ]  # fmt: skip
     page = requests.get(post["permalink"], timeout=5)
     assert page.status_code == 200
@@ -336,3 +345,64 @@ def test_x_threads_and_instagram_in_one_request_are_all_published(
     }
     for slug in ("x", "threads", "instagram"):
         assert len(instagram.state.posts(slug)) == 1
+
+
+def test_a_png_is_converted_to_jpeg_through_the_relay_and_the_answer_says_so(
+    api: APIClient, store: Store, instagram_account: SocialAccount, instagram: SandboxServer
+) -> None:
+    png = {"type": "image", "url": f"{instagram.base_url}/_sandbox/media/bag.png"}
+    answer = publish(api, store, media=[png])
+    target_publish(target_id=only_target().pk)
+
+    notice = "The PNG image was converted to JPEG, which Instagram requires."
+    result = api.get(f"{PUBLISH_URL}/{answer['post_id']}").json()
+    [outcome] = result["results"]
+    assert (outcome["status"], outcome["notices"]) == ("published", [notice])
+    [made] = created(instagram)
+    relayed = made["image_url"]
+    assert relayed.startswith(f"{settings_base()}/media/relay/") and relayed.endswith(".jpg")
+    assert only_target().checkpoint["relayed"] == {png["url"]: relayed}
+    served = Client().get(relayed.removeprefix(settings_base()))
+    body = b"".join(served.streaming_content)  # type: ignore[attr-defined]
+    assert served["Content-Type"] == "image/jpeg" and body[:3] == b"\xff\xd8\xff"
+    [post] = instagram.state.posts("instagram")
+    assert post["media"][0]["url"] == relayed
+
+
+def test_a_png_carousel_item_is_converted_and_named_in_the_notice(
+    api: APIClient, store: Store, instagram_account: SocialAccount, instagram: SandboxServer
+) -> None:
+    png = {"type": "image", "url": f"{instagram.base_url}/_sandbox/media/b.png"}
+    publish(api, store, media=[media(instagram, "image", "a"), png])
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert target.status == TargetStatus.PUBLISHED
+    assert target.notices == [
+        "Item 2: The PNG image was converted to JPEG, which Instagram requires."
+    ]
+    first, second, _ = created(instagram)
+    assert first["image_url"] == media(instagram, "image", "a")["url"]  # a JPEG goes as it is
+    assert "/media/relay/" in second["image_url"]
+
+
+def test_a_wide_jpeg_is_scaled_to_1440_pixels(
+    api: APIClient, store: Store, instagram_account: SocialAccount, instagram: SandboxServer
+) -> None:
+    wide = {"type": "image", "url": f"{instagram.base_url}/_sandbox/media/w.jpg?w=2880&h=1800"}
+    publish(api, store, media=[wide])
+    target_publish(target_id=only_target().pk)
+    assert only_target().notices == [
+        f"The 2880{BY}1800 image was scaled down to 1440{BY}900 for Instagram."
+    ]
+
+
+def test_an_image_url_that_is_no_image_fails_with_a_clear_reason(
+    api: APIClient, store: Store, instagram_account: SocialAccount, instagram: SandboxServer
+) -> None:
+    clip = {"type": "image", "url": f"{instagram.base_url}/_sandbox/media/c.mp4?bytes=100"}
+    publish(api, store, media=[clip])
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "media_fetch_failed")
+    assert "video/mp4" in target.error_message
+    assert created(instagram) == []

@@ -63,7 +63,9 @@ def test_immediate_post_is_fanned_out_and_published(
         "post_id": str(target.post_id),
         "status": "processing",
         "schedule_at": None,
-        "results": [{"platform": "x", "status": "queued", "post_id": None, "url": None}],
+        "results": [
+            {"platform": "x", "status": "queued", "post_id": None, "url": None, "notices": []}
+        ],
     }
 
     target_publish(target_id=target.pk)
@@ -81,6 +83,7 @@ def test_immediate_post_is_fanned_out_and_published(
                 "status": "published",
                 "post_id": tweet["id"],
                 "url": f"{sandbox.base_url}/x-web/{x_account.handle}/status/{tweet['id']}",
+                "notices": [],
             }
         ],
     }
@@ -98,7 +101,7 @@ def test_scheduled_post_waits_for_the_dispatcher_then_publishes(
     answer = publish(api, store, schedule_at=at.isoformat())
     assert answer["status"] == "scheduled"
     assert answer["results"] == [
-        {"platform": "x", "status": "scheduled", "post_id": None, "url": None}
+        {"platform": "x", "status": "scheduled", "post_id": None, "url": None, "notices": []}
     ]
     assert dispatch_due().scheduled == 0  # not due yet
     with time_machine.travel(at + timedelta(seconds=1)):

@@ -96,7 +96,7 @@ def test_every_format_is_published_with_its_permalink_in_the_required_calls(
     assert result["status"] == "published"
     assert result["results"] == [
         {"platform": "threads", "status": "published", "post_id": post["id"],
-         "url": post["permalink"]}
+         "url": post["permalink"], "notices": []}
     ]  # fmt: skip
     assert post["permalink"].startswith(f"{threads.base_url}/threads-web/@{threads_account.handle}")
     page = requests.get(post["permalink"], timeout=5)

@@ -5,13 +5,19 @@ and what the creator cannot do, a FAILED publish and TikTok's error codes end as
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import time_machine
+from django.conf import settings as django_settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
+from publishing.media.relay import BY, relay_prefix
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.sandbox.tiktok import sandbox_token
@@ -80,7 +86,7 @@ def only_target() -> PostTarget:
 def test_a_video_is_published_in_chunks_with_its_page_in_the_documented_calls(
     api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer
 ) -> None:
-    answer = publish(api, tiktok, store, {"privacy": "PUBLIC_TO_EVERYONE"}, size=SIZE)
+    answer = publish(api, tiktok, store, {"privacy_level": "PUBLIC_TO_EVERYONE"}, size=SIZE)
     target_publish(target_id=only_target().pk)
 
     [post] = tiktok.state.posts("tiktok")
@@ -88,7 +94,13 @@ def test_a_video_is_published_in_chunks_with_its_page_in_the_documented_calls(
     assert result["status"] == "published"
     url = f"{tiktok.base_url}/tiktok-web/@shop_tt/video/{post['id']}"
     assert result["results"] == [
-        {"platform": "tiktok", "status": "published", "post_id": post["id"], "url": url}
+        {
+            "platform": "tiktok",
+            "status": "published",
+            "post_id": post["id"],
+            "url": url,
+            "notices": [],
+        }
     ]
     page = requests.get(url, timeout=5)
     assert page.status_code == 200 and "Summer dress" in page.text
@@ -129,12 +141,12 @@ def test_an_unknown_privacy_level_is_refused_at_request_time(
         PUBLISH_URL,
         {"store_id": str(store.pk), "platforms": ["tiktok"], "schedule_at": None,
          "content": {"text": TEXT, "media": [{"type": "video", "url": clip}], "link": None},
-         "options": {"tiktok": {"privacy": "public", "disable_duet": "yes"}}},
+         "options": {"tiktok": {"privacy_level": "public", "disable_duet": "yes"}}},
         format="json",
     )  # fmt: skip
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]["options"]["tiktok"]) == {
-        "privacy", "disable_duet"
+        "privacy_level", "disable_duet"
     }  # fmt: skip
     assert PostTarget.objects.count() == 0
 
@@ -146,7 +158,7 @@ def test_a_privacy_level_the_creator_does_not_offer_fails_before_init(
     SocialAccountFactory.create(
         store=store, platform="tiktok", handle="priv", token=sandbox_token("priv", private=True)
     )
-    publish(api, tiktok, store, {"privacy": "PUBLIC_TO_EVERYONE"})
+    publish(api, tiktok, store, {"privacy_level": "PUBLIC_TO_EVERYONE"})
     target_publish(target_id=only_target().pk)
     target = only_target()
     assert (target.status, target.error_code) == (TargetStatus.FAILED, "privacy_not_allowed")
@@ -204,7 +216,7 @@ def test_a_lost_answer_to_the_last_chunk_is_settled_from_the_checkpointed_publis
 ) -> None:
     settings.PLATFORM_HTTP_TIMEOUT = 0.5
     fault(tiktok, method="PUT", path=UPLOAD, kind="timeout", delay_s=2, after_effect=True)
-    publish(api, tiktok, store, {"privacy": "PUBLIC_TO_EVERYONE"})
+    publish(api, tiktok, store, {"privacy_level": "PUBLIC_TO_EVERYONE"})
     target_publish(target_id=only_target().pk)
     assert only_target().status == TargetStatus.UNCONFIRMED
     # TikTok offers no video list to a posting connection: the lookup finds nothing and the
@@ -232,3 +244,237 @@ def test_unpublish_answers_not_supported_without_calling_tiktok(
     assert "delete the video in the TikTok app" in result["error"]["message"]
     assert len(calls(tiktok)) == before
     assert len(tiktok.state.posts("tiktok")) == 1
+
+
+# --- Photo posts and PULL_FROM_URL (PLATFORMS.md 4.3) --------------------------------------
+
+CONTENT_INIT = "/v2/post/publish/content/init/"
+
+
+def verify(sandbox: SandboxServer, *prefixes: str) -> None:
+    """The URL prefixes the sandbox's TikTok app has verified."""
+    response = requests.put(
+        f"{sandbox.base_url}/_sandbox/tiktok/verified-prefixes",
+        json={"prefixes": list(prefixes)},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+
+
+def photo(sandbox: SandboxServer, name: str) -> dict[str, str]:
+    return {"type": "image", "url": f"{sandbox.base_url}/_sandbox/media/{name}"}
+
+
+def publish_photos(
+    api: APIClient, store: Store, media: list[dict[str, str]], options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    content = {"text": "Summer dress, new in\nLinen, three colours #dress", "media": media,
+               "link": "https://shop.example/p/1"}  # fmt: skip
+    extra = {"options": {"tiktok": options}} if options else {}
+    return publish_request(api, store, platforms=["tiktok"], content=content, wait=False, **extra)
+
+
+def tiktok_json(sandbox: SandboxServer, path: str) -> list[dict[str, Any]]:
+    return [r["json"] for r in sandbox.state.requests("tiktok") if r["path"] == path]
+
+
+def test_a_photo_post_is_published_through_the_relay_with_notices(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer
+) -> None:
+    verify(tiktok, relay_prefix())
+    media = [photo(tiktok, "a.jpg"), photo(tiktok, "b.png"), photo(tiktok, "c.webp?w=4000&h=3000")]
+    options = {"privacy_level": "PUBLIC_TO_EVERYONE", "photo_cover_index": 1}
+    answer = publish_photos(api, store, media, options)
+    target_publish(target_id=only_target().pk)
+
+    [post] = tiktok.state.posts("tiktok")
+    [result] = api.get(f"{PUBLISH_URL}/{answer['post_id']}").json()["results"]
+    assert result["status"] == "published"
+    assert result["url"] == f"{tiktok.base_url}/tiktok-web/@shop_tt/video/{post['id']}"
+    assert result["notices"] == [
+        "Photo 2: The PNG image was converted to JPEG: TikTok takes only JPEG or WebP images.",
+        f"Photo 3: The 4000{BY}3000 image was scaled down to 1080{BY}810 for TikTok.",
+    ]
+    assert [c[1] for c in calls(tiktok)] == [CREATOR, CONTENT_INIT, STATUS, STATUS]
+    for r in tiktok.state.requests("tiktok"):
+        assert_valid_tiktok_request("POST", r["path"], r["headers"], json.dumps(r["json"] or {}))
+    [init] = tiktok_json(tiktok, CONTENT_INIT)
+    assert (init["media_type"], init["post_mode"]) == ("PHOTO", "DIRECT_POST")
+    assert init["post_info"] == {
+        "title": "Summer dress, new in",
+        "description": "Summer dress, new in\nLinen, three colours #dress\nhttps://shop.example/p/1",
+        "privacy_level": "PUBLIC_TO_EVERYONE",
+        "disable_comment": False,
+    }
+    images = init["source_info"]["photo_images"]
+    assert init["source_info"]["photo_cover_index"] == 1
+    # Not under a verified prefix, so even the JPEG goes from the relay (unchanged, no notice).
+    assert all(url.startswith(relay_prefix()) for url in images) and post["pulled"] == images
+    for url, kind in zip(images, ("image/jpeg", "image/jpeg", "image/jpeg"), strict=True):
+        served = Client().get(url.removeprefix(django_settings.MEDIA_PUBLIC_BASE_URL))
+        assert (served.status_code, served["Content-Type"]) == (200, kind)
+
+
+def test_photos_under_a_verified_prefix_are_pulled_as_they_are(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer, settings: Any
+) -> None:
+    cdn = f"{tiktok.base_url}/_sandbox/media/"
+    settings.TIKTOK_VERIFIED_URL_PREFIXES = [cdn]
+    verify(tiktok, cdn, relay_prefix())
+    media = [photo(tiktok, "a.jpg"), photo(tiktok, "b.webp")]
+    publish_photos(api, store, media)
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.notices) == (TargetStatus.PUBLISHED, [])
+    assert target.url == f"{tiktok.base_url}/tiktok-web/@shop_tt"  # SELF_ONLY: the profile
+    [init] = tiktok_json(tiktok, CONTENT_INIT)
+    assert init["source_info"]["photo_images"] == [m["url"] for m in media]
+
+
+def test_a_prefix_tiktok_has_not_verified_fails_with_tiktoks_reason(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer, settings: Any
+) -> None:
+    # Configured as verified here, but not verified in the (sandbox's) developer portal.
+    settings.TIKTOK_VERIFIED_URL_PREFIXES = [f"{tiktok.base_url}/_sandbox/media/"]
+    verify(tiktok, relay_prefix())
+    publish_photos(api, store, [photo(tiktok, "a.jpg")])
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "rejected")
+    assert "not verified in our TikTok developer portal" in target.error_message
+    assert "url_ownership_unverified" in target.platform_error
+    assert tiktok.state.posts("tiktok") == []
+
+
+def test_a_retry_reuses_the_relayed_photos(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer, settings: Any
+) -> None:
+    verify(tiktok, relay_prefix())
+    fault(tiktok, method="POST", path=CONTENT_INIT, kind="rate_limit")
+    publish_photos(api, store, [photo(tiktok, "a.png")])
+    target_publish(target_id=only_target().pk)
+    first = only_target()
+    assert (first.status, first.error_code) == (TargetStatus.QUEUED, "rate_limited")
+    assert first.due_at is not None
+    with time_machine.travel(first.due_at + timedelta(seconds=1)):
+        target_publish(target_id=first.pk)
+    target = only_target()
+    assert target.status == TargetStatus.PUBLISHED
+    first_url, second_url = (
+        r["source_info"]["photo_images"] for r in tiktok_json(tiktok, CONTENT_INIT)
+    )
+    assert first_url == second_url == list(first.checkpoint["relayed"].values())
+    assert len(list((Path(settings.MEDIA_ROOT) / "relay").iterdir())) == 1  # converted once
+    assert len(target.notices) == 1
+
+
+def test_a_video_under_a_verified_prefix_is_pulled_by_tiktok(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer, settings: Any
+) -> None:
+    cdn = f"{tiktok.base_url}/_sandbox/media/"
+    settings.TIKTOK_VERIFIED_URL_PREFIXES = [cdn]
+    verify(tiktok, cdn)
+    answer = publish(api, tiktok, store, {"privacy_level": "PUBLIC_TO_EVERYONE"}, size=SIZE)
+    target_publish(target_id=only_target().pk)
+
+    [post] = tiktok.state.posts("tiktok")
+    [result] = api.get(f"{PUBLISH_URL}/{answer['post_id']}").json()["results"]
+    assert result["status"] == "published"
+    assert result["url"] == f"{tiktok.base_url}/tiktok-web/@shop_tt/video/{post['id']}"
+    assert [c[1] for c in calls(tiktok)] == [CREATOR, INIT, STATUS, STATUS]
+    [init] = tiktok_json(tiktok, INIT)
+    assert init["source_info"] == {
+        "source": "PULL_FROM_URL",
+        "video_url": f"{cdn}clip.mp4?bytes={SIZE}",
+    }
+    assert_valid_tiktok_request("POST", INIT, {"authorization": "Bearer x",
+        "content-type": "application/json; charset=UTF-8"}, json.dumps(init))  # fmt: skip
+
+
+def test_a_lost_answer_to_a_pull_is_never_sent_again_blindly(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer, settings: Any
+) -> None:
+    cdn = f"{tiktok.base_url}/_sandbox/media/"
+    settings.TIKTOK_VERIFIED_URL_PREFIXES = [cdn]
+    settings.PLATFORM_HTTP_TIMEOUT = 0.5
+    verify(tiktok, cdn)
+    fault(tiktok, method="POST", path=INIT, kind="timeout", delay_s=2, after_effect=True)
+    answer = publish(api, tiktok, store)
+    target_publish(target_id=only_target().pk)
+    assert only_target().status == TargetStatus.UNCONFIRMED
+    target_reconcile(target_id=only_target().pk)  # TikTok cannot be asked: nothing found
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "outcome_unknown")
+    assert "look at the TikTok profile" in target.error_message
+    assert [c[1] for c in calls(tiktok)].count(INIT) == 1
+    # A person who checked retries: it is sent again.
+    response = api.post(f"{PUBLISH_URL}/{answer['post_id']}/retry", {}, format="json")
+    assert response.status_code == 200, response.json()
+    target_publish(target_id=only_target().pk)
+    assert only_target().status == TargetStatus.PUBLISHED
+    assert [c[1] for c in calls(tiktok)].count(INIT) == 2
+
+
+@pytest.mark.parametrize(
+    ("media", "options", "message"),
+    [
+        (["a.jpg"] * 36, None, "TikTok takes 1 to 35 photos in a photo post; this post has 36."),
+        (["a.jpg", "clip.mp4"], None, "TikTok takes one video, or 1 to 35 photos"),
+        (["a.jpg", "b.jpg"], {"photo_cover_index": 2}, "a number from 0 to 1"),
+        (["a.jpg"], {"disable_stitch": True}, "disable_stitch applies only to videos"),
+        (["clip.mp4"], {"photo_cover_index": 0}, "photo_cover_index applies only to photo posts"),
+    ],
+)
+def test_tiktok_rules_are_refused_at_request_time_naming_the_rule(
+    api: APIClient,
+    store: Store,
+    creator: SocialAccount,
+    tiktok: SandboxServer,
+    media: list[str],
+    options: dict[str, Any] | None,
+    message: str,
+) -> None:
+    items = [
+        {"type": "video" if name.endswith(".mp4") else "image",
+         "url": f"{tiktok.base_url}/_sandbox/media/{name}"}
+        for name in media
+    ]  # fmt: skip
+    response = api.post(
+        PUBLISH_URL,
+        {"store_id": str(store.pk), "platforms": ["tiktok"], "schedule_at": None,
+         "content": {"text": TEXT, "media": items, "link": None},
+         **({"options": {"tiktok": options}} if options else {})},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400, response.json()
+    [problem] = response.json()["error"]["details"]["platforms"]["tiktok"]
+    assert message in problem["message"]
+    assert PostTarget.objects.count() == 0
+
+
+def test_photo_cover_index_must_be_a_json_integer(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer
+) -> None:
+    response = api.post(
+        PUBLISH_URL,
+        {"store_id": str(store.pk), "platforms": ["tiktok"], "schedule_at": None,
+         "content": {"text": TEXT, "media": [photo(tiktok, "a.jpg")], "link": None},
+         "options": {"tiktok": {"photo_cover_index": "1"}}},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["options"]["tiktok"]["photo_cover_index"]
+
+
+def test_a_failed_photo_post_fails_with_advice_about_photos(
+    api: APIClient, store: Store, creator: SocialAccount, tiktok: SandboxServer
+) -> None:
+    verify(tiktok, relay_prefix())
+    content = {"text": "Dress #sandbox_fail_picture_size_check_failed",
+               "media": [photo(tiktok, "a.jpg")], "link": None}  # fmt: skip
+    publish_request(api, store, platforms=["tiktok"], content=content, wait=False)
+    target_publish(target_id=only_target().pk)
+    target = only_target()
+    assert (target.status, target.error_code) == (TargetStatus.FAILED, "rejected")
+    assert target.error_message.startswith("TikTok takes photos of at most 1080p and 20 MB.")

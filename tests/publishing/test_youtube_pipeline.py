@@ -89,7 +89,13 @@ def test_a_video_and_a_short_are_published_with_their_page_in_the_documented_cal
     assert result["status"] == "published"
     url = f"{youtube.base_url}/youtube-web{page}{post['id']}"
     assert result["results"] == [
-        {"platform": "youtube", "status": "published", "post_id": post["id"], "url": url}
+        {
+            "platform": "youtube",
+            "status": "published",
+            "post_id": post["id"],
+            "url": url,
+            "notices": [],
+        }
     ]
     watch = requests.get(url, timeout=5)
     assert watch.status_code == 200 and "Summer dress, new in" in watch.text

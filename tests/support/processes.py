@@ -32,6 +32,7 @@ def service_env(sandbox_url: str, **extra: str) -> dict[str, str]:
         **platform_urls(sandbox_url),
         MEDIA_ALLOW_LOOPBACK="true",
         MEDIA_ALLOW_HTTP="true",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),  # the test's own directory for relayed media
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -1,4 +1,5 @@
-"""The request shapes TikTok's Content Posting API documents (PLATFORMS.md 4.2), written once.
+"""The request shapes TikTok's Content Posting API documents (PLATFORMS.md 4.2, 4.3), written
+once.
 
 TikTok publishes no machine-readable spec, so these are the shared facts' shapes; every TikTok
 request a test sees is checked against them with :func:`assert_valid_tiktok_request`.
@@ -17,11 +18,18 @@ POST_INFO = {
     "brand_organic_toggle": bool, "is_aigc": bool,
 }  # fmt: skip
 FILE_UPLOAD = {"source": str, "video_size": int, "chunk_size": int, "total_chunk_count": int}
+PULL_VIDEO: dict[str, type] = {"source": str, "video_url": str}
+PHOTO_POST_INFO = {
+    "title": str, "description": str, "privacy_level": str, "disable_comment": bool,
+    "auto_add_music": bool, "brand_content_toggle": bool, "brand_organic_toggle": bool,
+}  # fmt: skip
+PULL_PHOTOS = {"source": str, "photo_cover_index": int, "photo_images": list}
 MIB = 1024 * 1024
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 JSON_ENDPOINTS = {
     "/v2/post/publish/creator_info/query/": set(),
     "/v2/post/publish/video/init/": {"post_info", "source_info"},
+    "/v2/post/publish/content/init/": {"media_type", "post_mode", "post_info", "source_info"},
     "/v2/post/publish/status/fetch/": {"publish_id"},
 }
 
@@ -37,6 +45,10 @@ def _check_init(body: dict[str, Any]) -> None:
     _typed(info, POST_INFO)
     assert info["privacy_level"] in PRIVACY
     assert len(info["title"].encode("utf-16-le")) // 2 <= 2200
+    if source["source"] == "PULL_FROM_URL":
+        _typed(source, PULL_VIDEO)
+        assert set(source) == set(PULL_VIDEO)
+        return
     assert source["source"] == "FILE_UPLOAD"
     _typed(source, FILE_UPLOAD)
     size, chunk, count = source["video_size"], source["chunk_size"], source["total_chunk_count"]
@@ -46,6 +58,20 @@ def _check_init(body: dict[str, Any]) -> None:
         assert 5 * MIB <= chunk <= 64 * MIB and 1 <= count <= 1000
         assert count == size // chunk
         assert size - (count - 1) * chunk <= 128 * MIB
+
+
+def _check_photo_init(body: dict[str, Any]) -> None:
+    assert body["media_type"] == "PHOTO" and body["post_mode"] in ("DIRECT_POST", "MEDIA_UPLOAD")
+    info, source = body["post_info"], body["source_info"]
+    _typed(info, PHOTO_POST_INFO)
+    assert info["privacy_level"] in PRIVACY
+    assert len(info["title"].encode("utf-16-le")) // 2 <= 90
+    assert len(info["description"].encode("utf-16-le")) // 2 <= 4000
+    _typed(source, PULL_PHOTOS)
+    assert source["source"] == "PULL_FROM_URL" and set(source) == set(PULL_PHOTOS)
+    assert 1 <= len(source["photo_images"]) <= 35
+    assert all(isinstance(url, str) and url.startswith("http") for url in source["photo_images"])
+    assert 0 <= source["photo_cover_index"] < len(source["photo_images"])
 
 
 def assert_valid_tiktok_request(
@@ -68,5 +94,7 @@ def assert_valid_tiktok_request(
     assert set(payload) == JSON_ENDPOINTS[path], payload
     if path.endswith("/video/init/"):
         _check_init(payload)
+    if path.endswith("/content/init/"):
+        _check_photo_init(payload)
     if path.endswith("/status/fetch/"):
         assert isinstance(payload["publish_id"], str)

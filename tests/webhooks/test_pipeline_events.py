@@ -87,6 +87,7 @@ def test_a_revoked_token_sends_target_post_and_account_events(
         "token_expires_at": None,
     }
     assert events[1][1]["results"][0]["error"]["code"] == "auth_revoked"
+    assert events[1][1]["results"][0]["notices"] == []  # the same result shape as the API's
 
 
 def test_a_lost_answer_sends_target_unconfirmed_then_published(

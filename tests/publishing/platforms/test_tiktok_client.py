@@ -150,7 +150,7 @@ def test_a_video_is_posted_in_chunks_after_creator_info_and_polled_until_complet
     statuses({"status": "PROCESSING_UPLOAD", "uploaded_bytes": len(data)}, COMPLETE)
     checkpoint, marks = Checkpoint(), list[int]()
     result = client(data).publish(
-        CREDS, content(privacy="PUBLIC_TO_EVERYONE", disable_duet=True), checkpoint,
+        CREDS, content(privacy_level="PUBLIC_TO_EVERYONE", disable_duet=True), checkpoint,
         before_create=lambda: marks.append(len(responses.calls)),
     )  # fmt: skip
 
@@ -202,7 +202,10 @@ def test_a_privacy_level_the_creator_does_not_offer_is_refused_before_init() -> 
     creator(privacy_level_options=["SELF_ONLY"])
     with pytest.raises(PermanentError) as caught:
         client(b"v").publish(
-            CREDS, content(privacy="PUBLIC_TO_EVERYONE"), Checkpoint(), before_create=lambda: None
+            CREDS,
+            content(privacy_level="PUBLIC_TO_EVERYONE"),
+            Checkpoint(),
+            before_create=lambda: None,
         )
     assert caught.value.code == "privacy_not_allowed"
     assert "it offers SELF_ONLY" in caught.value.message
@@ -316,8 +319,30 @@ def test_delete_is_not_supported_and_calls_nothing() -> None:
     assert len(responses.calls) == 0
 
 
-def test_validate_counts_the_caption_in_utf16_and_wants_one_video() -> None:
-    emoji = Content(text="🌸" * 1101, media=(MediaItem("video", "https://cdn.test/v.mp4"),))
+def test_validate_counts_the_caption_in_utf16_and_wants_one_video_or_1_to_35_photos() -> None:
+    video, photo = MediaItem("video", "https://cdn.test/v.mp4"), MediaItem("image", "https://a.jpg")
+    emoji = Content(text="🌸" * 1101, media=(video,))
     assert [v.code for v in client(b"").validate(emoji)] == ["text_too_long"]
-    images = Content(text="hi", media=(MediaItem("image", "https://cdn.test/a.jpg"),))
-    assert [v.code for v in client(b"").validate(images)] == ["media_count"]
+    assert client(b"").validate(Content(text="hi", media=(photo,))) == []
+
+    def problems(content: Content) -> list[str]:
+        return [v.message for v in client(b"").validate(content)]
+
+    assert problems(Content(text="hi", media=(photo,) * 36)) == [
+        "TikTok takes 1 to 35 photos in a photo post; this post has 36."
+    ]
+    both = "TikTok takes one video, or 1 to 35 photos, and not both in one post."
+    assert problems(Content(text="hi", media=(video, photo))) == [both]
+    assert problems(Content(text="hi", media=(video, video))) == [both]
+    assert problems(Content(text="hi")) == [both]
+    long = Content(text="🌸" * 2001, media=(photo,))
+    assert "a TikTok photo post's description takes at most 4000" in problems(long)[0]
+    assert problems(Content(media=(photo,) * 3, extra={"photo_cover_index": 3})) == [
+        "photo_cover_index picks the cover among the post's 3 photos: a number from 0 to 2."
+    ]
+    assert problems(Content(media=(photo,), extra={"disable_duet": True})) == [
+        "disable_duet applies only to videos; a TikTok photo post has no duets or stitches."
+    ]
+    assert problems(Content(media=(video,), extra={"photo_cover_index": 0})) == [
+        "photo_cover_index applies only to photo posts."
+    ]

@@ -120,6 +120,18 @@ def test_a_carousel_needs_finished_items_and_a_story_takes_no_caption(
     assert "link" in error(unknown)["message"]
 
 
+@pytest.mark.parametrize("url", ["https://cdn.test/a.png", "https://cdn.test/b.WEBP?x=1"])
+def test_an_image_that_is_not_jpeg_is_refused_with_meta_error(
+    server: SandboxServer, url: str
+) -> None:
+    refused = call(server, "POST", f"/{USER}/media", image_url=url)
+    assert refused.status_code == 400
+    assert (error(refused)["code"], error(refused)["error_subcode"]) == (36001, 2207005)
+    item = call(server, "POST", f"/{USER}/media", image_url=url, is_carousel_item="true")
+    assert error(item)["error_subcode"] == 2207005
+    assert call(server, "POST", f"/{USER}/media", image_url=IMAGE).status_code == 200
+
+
 def test_caption_limits_are_meta_errors(server: SandboxServer) -> None:
     long = call(server, "POST", f"/{USER}/media", image_url=IMAGE, caption="a" * 2201)
     assert (error(long)["code"], error(long)["error_subcode"]) == (36004, 2207010)

@@ -46,9 +46,10 @@ def create_support_group(apps: Any, schema_editor: Any) -> None:
     # Permissions are normally made after all migrations ran; make them now so the
     # group can be given them on a fresh database.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
@@ -68,7 +69,7 @@ def remove_support_group(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("publishing", "0007_support_actions"),
+        ("publishing", "0009_support_actions"),
         ("accounts", "0002_socialaccount_login_kind"),
         ("content_ai", "0001_initial"),
         ("webhooks", "0002_sweep_schedule"),

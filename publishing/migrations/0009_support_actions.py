@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0006_post_options'),
+        ('publishing', '0008_relay_clean_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
