@@ -246,6 +246,10 @@ def probe_video(file: RangeFile) -> MediaInfo:
         with av.open(file, mode="r") as container:
             if not container.streams.video:
                 raise MediaProbeError("the file has no video track")
+            names = container.format.name
+            if names.endswith("_pipe") or names.startswith("image2"):
+                # FFmpeg reads a still image as a one-frame "video"; it is not one.
+                raise MediaProbeError(f"the file is an image ({names}), not a video")
             video = container.streams.video[0]
             codec = video.codec_context.codec.canonical_name
             audio = (

@@ -110,3 +110,9 @@ def test_the_address_checks_apply(sandbox: SandboxServer, settings: Any) -> None
 
     with pytest.raises(MediaProbeError, match="not a public address"):
         probe(media(sandbox, "clip.mp4?seconds=3"))
+
+
+def test_an_image_given_as_a_video_is_not_measured_as_one(sandbox: SandboxServer) -> None:
+    # FFmpeg would read a PNG as a one-frame "video".
+    with pytest.raises(MediaProbeError, match="image"):
+        probe(media(sandbox, "shoe.png"))
