@@ -5,9 +5,11 @@ the sandbox over real HTTP."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Store
@@ -238,3 +240,43 @@ def test_a_file_that_cannot_be_probed_is_left_to_the_platform(
     target.refresh_from_db()
     assert target.status == TargetStatus.PUBLISHED
     assert target.checkpoint["media_checked"] is False
+
+
+def test_an_edit_is_checked_too_and_a_new_video_is_marked_afresh(
+    api: APIClient, store: Store, media_sandbox: SandboxServer
+) -> None:
+    connect(store, "instagram")
+    later = (timezone.now() + timedelta(hours=2)).isoformat()
+    answer = publish_ok(
+        api,
+        store,
+        platforms=["instagram"],
+        content={"text": TEXT, "media": [video(media_sandbox, "ok.mp4?seconds=30")], "link": None},
+        schedule_at=later,
+        wait=False,
+    )
+    url = f"{PUBLISH_URL}/{answer['post_id']}"
+
+    too_long = {"text": TEXT, "media": [video(media_sandbox, REEL_22_MIN)], "link": None}
+    response = api.patch(url, {"content": too_long}, format="json")
+
+    assert response.status_code == 400
+    [problem] = response.json()["error"]["details"]["platforms"]["instagram"]
+    assert problem["message"] == "Instagram Reels must be 3 s to 15 min; this video is 22 min."
+    assert Post.objects.get().media[0]["url"].endswith("ok.mp4?seconds=30")
+
+    assert PostTarget.objects.get().checkpoint == {"media_checked": True}
+
+    # A video that cannot be probed drops the old mark: the worker will check it.
+    filler = {"text": TEXT, "media": [video(media_sandbox, "f.mp4?bytes=4096")], "link": None}
+    response = api.patch(url, {"content": filler}, format="json")
+    assert response.status_code == 200, response.json()
+    assert PostTarget.objects.get().checkpoint == {}
+
+    # A Story of a 30-second video is checked against the Story rules and marked again.
+    fits = {"text": TEXT, "media": [video(media_sandbox, "ok.mp4?seconds=30")], "link": None}
+    response = api.patch(
+        url, {"content": fits, "options": {"instagram": {"format": "story"}}}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert PostTarget.objects.get().checkpoint == {"media_checked": True}
