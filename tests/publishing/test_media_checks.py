@@ -5,8 +5,13 @@ the sandbox over real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 from django.utils import timezone
@@ -14,6 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Store
 from publishing.models import Post, PostTarget, TargetStatus
+from publishing.sandbox._media import sample_mp4
 from publishing.sandbox.core import SandboxServer
 from publishing.services.pipeline import target_publish
 from tests.factories import SocialAccountFactory
@@ -280,3 +286,75 @@ def test_an_edit_is_checked_too_and_a_new_video_is_marked_afresh(
     )
     assert response.status_code == 200, response.json()
     assert PostTarget.objects.get().checkpoint == {"media_checked": True}
+
+
+class _Host(BaseHTTPRequestHandler):
+    """A media host without Range support: counts requests, may answer slowly."""
+
+    protocol_version = "HTTP/1.1"
+    delay = 0.0
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        time.sleep(self.delay)
+        body = sample_mp4(150.0, 1920, 1080)
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def host(media_sandbox: SandboxServer) -> Iterator[tuple[str, type[_Host]]]:
+    handler = type("Host", (_Host,), {"seen": [], "delay": 0.0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/clip.mp4", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_video_shared_by_several_platforms_is_probed_once(
+    api: APIClient, store: Store, host: tuple[str, type[_Host]]
+) -> None:
+    url, handler = host
+    connect(store, "x", "tiktok", "youtube")
+
+    problems = refused(
+        api, body(store, ["x", "tiktok", "youtube"], [{"type": "video", "url": url}])
+    )
+
+    assert list(problems) == ["x"]
+    assert handler.seen == ["/clip.mp4"]
+
+
+def test_a_slow_media_host_does_not_hold_the_request_past_the_budget(
+    api: APIClient, store: Store, host: tuple[str, type[_Host]], settings: Any
+) -> None:
+    url, handler = host
+    handler.delay = 2.0
+    settings.MEDIA_PROBE_REQUEST_BUDGET = 0.3
+    connect(store, "x")
+    api.get(PUBLISH_URL)  # the first request of a process loads the API; time the next
+
+    started = time.monotonic()
+    publish_ok(
+        api,
+        store,
+        platforms=["x"],
+        content={"text": TEXT, "media": [{"type": "video", "url": url}], "link": None},
+        wait=False,
+    )
+
+    assert time.monotonic() - started < 1.5
+    assert PostTarget.objects.get().checkpoint == {}  # the worker will check it
