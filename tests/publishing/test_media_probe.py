@@ -4,12 +4,20 @@ from the head of the file only."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
+from PIL import Image
 
 from publishing.media.probe import BLOCK_SIZE, MediaProbeError, probe_media
+from publishing.sandbox._media import sample_mp4
 from publishing.sandbox.core import SandboxServer
 
 MB = 1024 * 1024
@@ -116,3 +124,64 @@ def test_an_image_given_as_a_video_is_not_measured_as_one(sandbox: SandboxServer
     # FFmpeg would read a PNG as a one-frame "video".
     with pytest.raises(MediaProbeError, match="image"):
         probe(media(sandbox, "shoe.png"))
+
+
+class _Host(BaseHTTPRequestHandler):
+    """A plain media host (no Range support): a phone JPEG, or a video dripped slowly."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        if self.path == "/phone.jpg":
+            image = Image.new("RGB", (400, 300), "red")
+            exif = Image.Exif()
+            exif[0x0112] = 6  # taken turned a quarter: shown 300x400
+            out = io.BytesIO()
+            image.save(out, "JPEG", exif=exif)
+            body, kind = out.getvalue(), "image/jpeg"
+        else:
+            body, kind = sample_mp4(3.0, 320, 240), "video/mp4"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            if self.path == "/drip.mp4":
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            else:
+                self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def host(settings: Any) -> Iterator[str]:
+    settings.MEDIA_ALLOW_LOOPBACK = True
+    settings.MEDIA_ALLOW_HTTP = True
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Host)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_jpeg_is_measured_as_shown_after_its_exif_orientation(host: str) -> None:
+    info = probe(f"{host}/phone.jpg", kind="image")
+
+    assert (info.container, info.width, info.height, info.rotation) == ("jpeg", 300, 400, 90)
+
+
+def test_a_host_dripping_bytes_is_cut_off_at_the_deadline(host: str) -> None:
+    started = time.monotonic()
+
+    with pytest.raises(MediaProbeError, match="too long"):
+        probe_media(f"{host}/drip.mp4", "video", max_bytes=4 * MB, deadline_seconds=0.5)
+
+    assert time.monotonic() - started < 2
