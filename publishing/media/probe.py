@@ -17,16 +17,17 @@ import io
 import re
 import time
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import av
-import av.error
 import requests
-from PIL import Image, UnidentifiedImageError
 
 from publishing.media.errors import MediaFetchError
 from publishing.media.fetch import MAX_REDIRECTS, MediaStream, _get
 from publishing.media.info import MediaInfo
+
+if TYPE_CHECKING:
+    import av
 
 # Each Range request asks for at least this much: FFmpeg reads 32 KB at a time, and one
 # request per read would multiply round trips.
@@ -223,7 +224,7 @@ def _container_name(container: av.container.InputContainer, video_codec: str) ->
 
 def _duration(container: av.container.InputContainer, stream: av.VideoStream) -> float | None:
     if container.duration is not None and container.duration > 0:
-        return container.duration / av.time_base
+        return container.duration / 1_000_000  # AV_TIME_BASE: microseconds
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     return None
@@ -242,6 +243,10 @@ def _first_frame_rotation(container: av.container.InputContainer) -> int:
 
 
 def probe_video(file: RangeFile) -> MediaInfo:
+    # Imported here: FFmpeg's libraries load only in processes that probe.
+    import av
+    import av.error
+
     try:
         with av.open(file, mode="r") as container:
             if not container.streams.video:
@@ -279,6 +284,8 @@ def probe_video(file: RangeFile) -> MediaInfo:
 
 
 def probe_image(file: RangeFile) -> MediaInfo:
+    from PIL import Image, UnidentifiedImageError
+
     try:
         # Image.open reads the header only; the pixels are never decoded.
         with Image.open(io.BufferedReader(file, BLOCK_SIZE)) as image:

@@ -20,10 +20,12 @@ import hashlib
 import io
 import re
 from fractions import Fraction
-
-import av
+from typing import TYPE_CHECKING
 
 from publishing.sandbox._wire import Request, Response
+
+if TYPE_CHECKING:
+    import av
 
 # The sandbox builds responses in memory; beyond this a benchmark should serve a real file.
 MAX_SAMPLE_VIDEO_BYTES = 64 * 1024 * 1024
@@ -50,6 +52,8 @@ def sample_mp4(
     audio: bool = True,
 ) -> bytes:
     """An MP4 of the given duration and stored size, with a display rotation if asked."""
+    import av  # here: FFmpeg's libraries load only when a sample video is made
+
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         video = container.add_stream(_CODECS[codec], rate=FPS)
@@ -82,6 +86,8 @@ def _add_silence(
     container: av.container.OutputContainer, stream: av.AudioStream, seconds: float
 ) -> None:
     # A second of silence at most: the container's duration is the video's either way.
+    import av
+
     for index in range(max(1, int(seconds * 48000 / 1024))):
         frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
         frame.sample_rate = 48000

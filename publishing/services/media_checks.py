@@ -85,6 +85,10 @@ def probe_videos(urls: Iterable[str], *, max_bytes: int, seconds: float) -> dict
             found[url] = future.result()
         except MediaProbeError as exc:
             logger.info("media could not be probed: %s", exc, extra={"url": url})
+        except Exception:
+            # A probe is an early warning, never a gate: a bug or a file that trips the
+            # decoder leaves the file to the platform rather than failing the post.
+            logger.exception("media probe failed unexpectedly", extra={"url": url})
     return found
 
 
