@@ -395,6 +395,16 @@ FACEBOOK_VIDEO_WAIT_SECONDS = env_float("FACEBOOK_VIDEO_WAIT_SECONDS", 300.0)
 MEDIA_FETCH_CONNECT_TIMEOUT = env_float("MEDIA_FETCH_CONNECT_TIMEOUT", 5.0)
 MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)
 
+# Media probing (duration, size, codecs) against each platform's rules before a platform call:
+# at request time (off with MEDIA_PROBE_AT_REQUEST=false) every video is probed in parallel
+# within MEDIA_PROBE_REQUEST_BUDGET seconds, reading at most MEDIA_PROBE_MAX_BYTES each;
+# what is not measured by then is probed by the worker before its first platform call.
+MEDIA_PROBE_AT_REQUEST = env_bool("MEDIA_PROBE_AT_REQUEST", True)
+MEDIA_PROBE_REQUEST_BUDGET = env_float("MEDIA_PROBE_REQUEST_BUDGET", 3.0)
+MEDIA_PROBE_MAX_BYTES = env_int("MEDIA_PROBE_MAX_BYTES", 4 * 1024 * 1024)
+MEDIA_PROBE_WORKER_DEADLINE = env_float("MEDIA_PROBE_WORKER_DEADLINE", 30.0)
+MEDIA_PROBE_WORKER_MAX_BYTES = env_int("MEDIA_PROBE_WORKER_MAX_BYTES", 32 * 1024 * 1024)
+
 # --- YouTube
 # Without a Google client id, YouTube goes to the sandbox at SANDBOX_URL, as the other platforms
 # do. One host serves uploads (/upload/youtube/v3/...) and the API (/youtube/v3/...): the

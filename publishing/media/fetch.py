@@ -104,7 +104,8 @@ class MediaStream:
         return data
 
 
-def _get(url: str, deadline: float) -> requests.Response:
+def _get(url: str, deadline: float, headers: dict[str, str] | None = None) -> requests.Response:
+    """One pinned GET of ``url`` (no redirects followed), streamed, within ``deadline``."""
     target = check_url(url)
     adapter = PinnedAdapter()
     adapter.pin(target)
@@ -117,7 +118,7 @@ def _get(url: str, deadline: float) -> requests.Response:
     try:
         return session.get(
             url,
-            headers={"Host": host_header(target), "Accept-Encoding": "identity"},
+            headers={"Host": host_header(target), "Accept-Encoding": "identity", **(headers or {})},
             stream=True,
             # Each hop is checked and pinned again below; requests would follow unpinned.
             allow_redirects=False,

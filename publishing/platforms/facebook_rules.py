@@ -7,6 +7,7 @@ publish API checks them through the client before anything is written.
 from __future__ import annotations
 
 from publishing.platforms.base import Content, RuleViolation
+from publishing.platforms.video_rules import GB, VideoRules
 
 FORMATS = ("post", "reel")
 # Meta documents no message limit for Page posts; 63,206 characters is the figure commonly
@@ -111,3 +112,16 @@ def validate(content: Content) -> list[RuleViolation]:
             )
         )
     return problems
+
+
+# --- Video files, checked once the video is probed ----------------------------------------
+# Not in PLATFORMS.md: Meta's Help Center gives Page videos up to 240 minutes and 10 GB, and
+# the Reels Publishing guide 3 to 90 seconds, at least 540x960 [UNVERIFIED].
+
+PAGE_VIDEO = VideoRules(name="Facebook videos", max_seconds=240 * 60, max_bytes=10 * GB)
+REEL_VIDEO = VideoRules(name="Facebook Reels", min_seconds=3, max_seconds=90, min_side=540)
+
+
+def video_rules(content: Content) -> VideoRules | None:
+    """The rules the video of this content must meet."""
+    return {VIDEO: PAGE_VIDEO, REEL: REEL_VIDEO}.get(post_kind(content))

@@ -7,8 +7,10 @@ API checks them through the client before anything is written.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from publishing.platforms.base import Content, RuleViolation
+from publishing.platforms.video_rules import MB, VideoRules
 
 FORMATS = ("feed", "reel", "story")
 OPTIONS = frozenset({"cover_url", "share_to_feed"})  # Content.extra keys Instagram takes
@@ -165,3 +167,35 @@ def validate(content: Content) -> list[RuleViolation]:
     problems = _media_problems(content, fmt) + _extra_problems(content, fmt)
     text = caption(content)
     return problems + _caption_problems(text, with_link=text != content.text)
+
+
+# --- Video files (PLATFORMS.md 1.4), checked once the video is probed --------------------
+
+REEL_VIDEO = VideoRules(
+    name="Instagram Reels",
+    min_seconds=3,
+    max_seconds=15 * 60,
+    max_bytes=300 * MB,
+    min_aspect=0.01,
+    max_aspect=10,
+    aspect_rule="must have an aspect ratio from 0.01:1 to 10:1",
+    max_width=1920,
+    video_codecs=("h264", "hevc"),
+    audio_codecs=("aac",),
+    containers=("mp4", "mov"),
+)
+STORY_VIDEO = replace(
+    REEL_VIDEO,
+    name="Instagram Story videos",
+    max_seconds=60,
+    max_bytes=100 * MB,
+    min_aspect=0.1,
+    aspect_rule="must have an aspect ratio from 0.1:1 to 10:1",
+)
+# A feed video (a carousel item) is published through the same pipeline as a Reel.
+FEED_VIDEO = replace(REEL_VIDEO, name="Instagram feed videos")
+
+
+def video_rules(content: Content) -> VideoRules | None:
+    """The rules every video of this content must meet."""
+    return {"reel": REEL_VIDEO, "story": STORY_VIDEO, "feed": FEED_VIDEO}.get(post_format(content))

@@ -3,16 +3,18 @@
 Kept apart from the client, as ``instagram_rules.py`` is: the publish API checks these rules
 through the client before anything is written, and the client builds the same metadata.
 
-What is not checked here: a Short's duration (≤ 3 minutes) and shape (vertical or square).
-Those need the video probed, which is not built yet; YouTube decides Shorts itself from the
-file, so a long or landscape "short" is published as an ordinary video, not refused.
+A Short's duration (≤ 3 minutes) and shape (vertical or square) need the video probed:
+``SHORT`` below holds them, checked at request time where the probe is cheap and in the worker
+before the upload otherwise (publishing.services.media_checks).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from publishing.platforms.base import Content, RuleViolation
+from publishing.platforms.video_rules import GB, VideoRules
 
 FORMATS = ("video", "short")
 PRIVACY = ("public", "unlisted", "private")
@@ -136,3 +138,18 @@ def validate(content: Content) -> list[RuleViolation]:
     if content.extra.get("privacy", "public") not in PRIVACY:
         return [_problem("invalid_option", "privacy must be public, unlisted or private.")]
     return _media_problems(content) + _metadata_problems(content)
+
+
+# --- The video file (PLATFORMS.md 6.3), checked once the video is probed ------------------
+# 256 GB per file; YouTube Help adds 12 hours, whichever comes first.
+VIDEO = VideoRules(name="YouTube videos", max_seconds=12 * 3600, max_bytes=256 * GB)
+# YouTube has no Shorts field: it makes a Short of a vertical or square video of at most
+# 3 minutes. A "short" that is neither would quietly become an ordinary video, so refuse it.
+SHORT = replace(
+    VIDEO, name="YouTube Shorts", max_seconds=3 * 60, max_aspect=1.0,
+    aspect_rule="must be vertical or square",
+)  # fmt: skip
+
+
+def video_rules(content: Content) -> VideoRules | None:
+    return SHORT if post_format(content) == "short" else VIDEO

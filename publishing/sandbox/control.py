@@ -16,6 +16,7 @@ from typing import Any
 
 from PIL import Image
 
+from publishing.sandbox._media import sample_video
 from publishing.sandbox.core import CONTROL_ROUTES as routes
 from publishing.sandbox.core import Fault, Request, Response, SandboxState, load_modules
 
@@ -144,24 +145,7 @@ def media_photo(state: SandboxState, request: Request, match: re.Match[str]) -> 
     return Response(200, out.getvalue(), {"content-type": content_type})
 
 
-# The sandbox builds responses in memory; beyond this a benchmark should serve a real file.
-MAX_SAMPLE_VIDEO_BYTES = 64 * 1024 * 1024
-_MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-
-
 @routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.mp4", name="media_video")
 def media_video(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    """A stand-in video of ``?bytes=N`` bytes (1 MB by default), served as ``video/mp4``.
-
-    Not a playable file: the platforms' sandboxes only count and order its bytes. The name is
-    written into the first bytes, so a name can steer a sandbox (X fails processing for
-    ``processing-fails``).
-    """
-    raw = request.arg("bytes") or str(1024 * 1024)
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_SAMPLE_VIDEO_BYTES:
-        return _error(400, f"bytes must be an integer from 1 to {MAX_SAMPLE_VIDEO_BYTES}")
-    head = _MP4_HEADER + match["name"].encode() + b"\n"
-    size = int(raw)
-    filler = hashlib.sha256(match["name"].encode()).digest()
-    body = (head + filler * (size // len(filler) + 1))[:size]
-    return Response(200, body, {"content-type": "video/mp4"})
+    """A real MP4 of a chosen shape, or a stand-in of ``?bytes=N`` bytes (see ``_media.py``)."""
+    return sample_video(request, match["name"])

@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from publishing.sandbox._media import with_range
 from publishing.sandbox._state import ERROR_FAULT_KINDS, FAULT_KINDS, Fault, SandboxState
 from publishing.sandbox._wire import Request, Response, UploadedFile, parse_request, rfc3339
 
@@ -154,7 +155,8 @@ def dispatch(state: SandboxState, request: Request) -> Response:
     head, _, rest = request.path.lstrip("/").partition("/")
     rest = "/" + rest
     if head == "_sandbox":
-        return _call(CONTROL_ROUTES, state, _relocate(request, rest, ""), _control_not_found)
+        response = _call(CONTROL_ROUTES, state, _relocate(request, rest, ""), _control_not_found)
+        return with_range(request, response)  # sample media answer Range requests
     if head in platforms:
         return _serve_api(state, platforms[head], _relocate(request, rest, head))
     if head.endswith("-web") and head.removesuffix("-web") in platforms:

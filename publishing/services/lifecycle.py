@@ -19,6 +19,7 @@ from accounts.models import SocialAccount, Store
 from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.api.errors import ApiError
+from publishing.media.info import MediaInfo
 from publishing.models import Post, PostTarget, TargetStatus
 from publishing.platforms.base import (
     AuthError,
@@ -28,10 +29,12 @@ from publishing.platforms.base import (
     PlatformError,
 )
 from publishing.platforms.registry import get_client
+from publishing.services.media_checks import CHECKED, fully_checked, request_probe
 from publishing.services.pipeline import recorder_for
 from publishing.services.posts import (
     PublishRequest,
     content_from_post,
+    platform_content,
     post_sync_status,
     publish_request_check,
 )
@@ -70,6 +73,21 @@ class PostChanges:
     options: dict[str, dict[str, Any]] | None = None
 
 
+def _probe_edited_videos(
+    *, store: Store, post_id: Any, changes: PostChanges
+) -> dict[str, MediaInfo]:
+    """The videos of the post as edited, probed against the request budget (unlocked)."""
+    post = Post.objects.filter(store=store, pk=post_id).first()
+    if post is None:
+        return {}
+    platforms = changes.platforms or list(
+        PostTarget.objects.filter(post=post).values_list("platform", flat=True)
+    )
+    content = changes.content or content_from_post(post)
+    options = post.options if changes.options is None else changes.options
+    return request_probe({p: platform_content(content, options.get(p)) for p in platforms})
+
+
 def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
     """Change a post while every one of its targets is still scheduled.
 
@@ -79,6 +97,9 @@ def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
     second finds a target already queued and is refused (409).
     """
     now = timezone.now()
+    # Videos are probed before the targets are locked (it takes network time); what the
+    # locked post turns out to hold beyond that is left to the worker to check.
+    probed = _probe_edited_videos(store=store, post_id=post_id, changes=changes)
     with transaction.atomic():
         post, targets = _locked_post(store=store, post_id=post_id)
         locked = [t for t in targets if t.status != TargetStatus.SCHEDULED]
@@ -106,7 +127,7 @@ def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
             # A dropped platform's options go with it.
             options={p: o for p, o in options.items() if p in platforms},
         )
-        accounts = publish_request_check(store=store, request=request)
+        accounts = publish_request_check(store=store, request=request, probed=probed)
         post.text = request.content.text
         post.media = [{"type": m.type, "url": m.url} for m in request.content.media]
         post.link = request.content.link
@@ -125,7 +146,13 @@ def post_update(*, store: Store, post_id: Any, changes: PostChanges) -> Post:
         fields: dict[str, Any] = {"due_at": schedule_at, "updated_at": now}
         if schedule_at is None:  # "publish now"
             fields.update(status=TargetStatus.QUEUED, due_at=now, enqueued_at=now)
-        PostTarget.objects.filter(post=post).update(**fields)
+        # A scheduled target has no progress to keep, only the mark that its videos were
+        # checked: the new content is marked afresh, or checked by the worker.
+        for platform in request.platforms:
+            checked = fully_checked(platform, request.content_for(platform), probed)
+            PostTarget.objects.filter(post=post, platform=platform).update(
+                checkpoint={CHECKED: True} if checked else {}, **fields
+            )
         post_sync_status(post_id=post.pk)
         if schedule_at is None:
             _send_after_commit(list(PostTarget.objects.filter(post=post)))

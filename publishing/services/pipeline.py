@@ -29,6 +29,7 @@ from publishing.models import PostTarget, PublishAttempt, TargetStatus
 from publishing.platforms.base import (
     AuthError,
     Checkpoint,
+    Content,
     Credentials,
     OutcomeUnknownError,
     PermanentError,
@@ -38,6 +39,7 @@ from publishing.platforms.base import (
 )
 from publishing.platforms.http import CallRecord
 from publishing.platforms.registry import get_client
+from publishing.services import media_checks
 from publishing.services.posts import content_from_post, post_sync_status
 
 logger = logging.getLogger(__name__)
@@ -191,6 +193,23 @@ def _publishing_account(target: PostTarget) -> SocialAccount:
     return current
 
 
+def _media_fits(
+    target_id: int, attempt: int, platform: str, content: Content, checkpoint: Checkpoint
+) -> bool:
+    """Probe the target's videos before its first platform call, unless the request did or
+    the target is resuming (any checkpoint); fail it, no call spent, if a rule is broken."""
+    if checkpoint.data or not media_checks.has_videos_to_check(platform, content):
+        return True
+    release_connection()  # probing takes network time
+    violations, all_probed = media_checks.worker_check(platform, content)
+    if violations:
+        _failed(target_id, attempt, violations[0].code, " ".join(v.message for v in violations))
+        return False
+    # Not probed means the platform judges the file, as before; either way, not again.
+    checkpoint.set(media_checks.CHECKED, all_probed)
+    return True
+
+
 def target_publish(*, target_id: int) -> None:
     """Claim the target and publish it to its platform, resuming from its checkpoint."""
     attempt = target_claim(target_id=target_id)
@@ -228,13 +247,21 @@ def target_publish(*, target_id: int) -> None:
     def before_create() -> None:
         still_owned(create_started_at=timezone.now())
 
+    content = content_from_post(target.post, target.platform)
+    checkpoint = Checkpoint(data=dict(target.checkpoint), save=save_checkpoint)
+    try:
+        if not _media_fits(target_id, attempt, target.platform, content, checkpoint):
+            return
+    except LeaseLost:
+        logger.warning("lease lost; another attempt owns the target", extra={"target": target_id})
+        return
     client = get_client(target.platform, recorder=recorder_for(target_id))
     release_connection()
     try:
         result = client.publish(
             _credentials(account),
-            content_from_post(target.post, target.platform),
-            Checkpoint(data=dict(target.checkpoint), save=save_checkpoint),
+            content,
+            checkpoint,
             before_create=before_create,
         )
     except LeaseLost:

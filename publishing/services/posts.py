@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -14,9 +14,11 @@ from accounts.models import SocialAccount, Store
 from accounts.selectors import connected_accounts
 from mollkom_social.api.errors import ApiError
 from publishing.events import post_status_changed
+from publishing.media.info import MediaInfo
 from publishing.models import Post, PostTarget, TargetStatus
 from publishing.platforms.base import Content, MediaItem
 from publishing.platforms.registry import available_platforms, get_client
+from publishing.services.media_checks import CHECKED, media_violations
 from publishing.status import post_status
 
 
@@ -55,10 +57,14 @@ def content_from_post(post: Post, platform: str | None = None) -> Content:
     return platform_content(content, post.options.get(platform)) if platform else content
 
 
-def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str, SocialAccount]:
+def publish_request_check(
+    *, store: Store, request: PublishRequest, probed: Mapping[str, MediaInfo] | None = None
+) -> dict[str, SocialAccount]:
     """Every platform's rules and the store's connections, before anything is written.
 
-    Raises ApiError(400) listing every problem on every platform at once.
+    ``probed``: the request's videos measured so far (URL → info), checked against each
+    platform's video rules. Raises ApiError(400) listing every problem on every platform at
+    once.
     """
     problems: dict[str, list[dict[str, str]]] = {}
     accounts = connected_accounts(store=store)
@@ -90,7 +96,10 @@ def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str,
                 }
             )
         if platform in available_platforms():
-            for violation in get_client(platform).validate(request.content_for(platform)):
+            content = request.content_for(platform)
+            violations = get_client(platform).validate(content)
+            violations += media_violations(platform, content, probed or {})
+            for violation in violations:
                 found.append(
                     {"code": violation.code, "field": violation.field, "message": violation.message}
                 )
@@ -106,10 +115,18 @@ def publish_request_check(*, store: Store, request: PublishRequest) -> dict[str,
 
 
 def post_create(
-    *, store: Store, request: PublishRequest, accounts: dict[str, SocialAccount]
+    *,
+    store: Store,
+    request: PublishRequest,
+    accounts: dict[str, SocialAccount],
+    media_checked: Collection[str] = (),
 ) -> Post:
     """Write the post and one target per platform. Immediate targets are sent to the
-    workers after commit; scheduled ones wait for the dispatcher."""
+    workers after commit; scheduled ones wait for the dispatcher.
+
+    ``media_checked``: platforms whose every video passed its rules at request time; their
+    targets are marked so the worker does not probe them again.
+    """
     from publishing.tasks import publish_post_task  # tasks import services
 
     now = timezone.now()
@@ -134,6 +151,7 @@ def post_create(
                 status=status,
                 due_at=request.schedule_at if scheduled else now,
                 enqueued_at=None if scheduled else now,
+                checkpoint={CHECKED: True} if platform in media_checked else {},
             )
             for platform in request.platforms
         )

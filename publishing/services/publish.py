@@ -22,6 +22,7 @@ from publishing.services.idempotency import (
     idempotency_store_response,
     request_fingerprint,
 )
+from publishing.services.media_checks import fully_checked, request_probe
 from publishing.services.posts import PublishRequest, post_create, publish_request_check
 
 
@@ -82,7 +83,10 @@ def publish(
         schedule_at=data["schedule_at"],
         options=data["options"],
     )
-    accounts = publish_request_check(store=store, request=request)
+    contents = {platform: request.content_for(platform) for platform in request.platforms}
+    probed = request_probe(contents)
+    accounts = publish_request_check(store=store, request=request, probed=probed)
+    checked = [p for p, content in contents.items() if fully_checked(p, content, probed)]
     record = None
     with transaction.atomic():
         if idempotency_key:
@@ -90,7 +94,9 @@ def publish(
             if record is None:
                 transaction.set_rollback(True)
         if not idempotency_key or record is not None:
-            post = post_create(store=store, request=request, accounts=accounts)
+            post = post_create(
+                store=store, request=request, accounts=accounts, media_checked=checked
+            )
             if record is not None:
                 idempotency_attach(record=record, post=post)
     if idempotency_key and record is None:
