@@ -218,3 +218,15 @@ def test_a_platform_error_in_plain_words_in_both_languages(
     assert "Status is a duplicate." in english  # the platform's own words, kept beside it
     arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert "رفضت المنصة المنشور لأن النص نفسه نُشر من قبل." in arabic
+
+
+def test_a_conversion_notice_shows_on_the_post(
+    client: Client, store: Store, x_account: SocialAccount
+) -> None:
+    post = _post(store, x_account, "published")
+    PostTarget.objects.filter(post=post).update(
+        notices=["The PNG image was converted to JPEG, which Instagram requires."]
+    )
+    _merchant(client, store)
+    page = client.get(f"/stores/{store.pk}/posts/{post.pk}/").content.decode()
+    assert "converted to JPEG" in page
