@@ -418,3 +418,15 @@ TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 102
 TIKTOK_STATUS_POLL_SECONDS = env_float("TIKTOK_STATUS_POLL_SECONDS", 5.0)
 TIKTOK_STATUS_WAIT_SECONDS = env_float("TIKTOK_STATUS_WAIT_SECONDS", 300.0)
 TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)
+
+# --- Disconnecting accounts
+# Google's OAuth host, where YouTube tokens are revoked (PLATFORMS.md 6.1); the other platforms
+# revoke on their API hosts above. Revocation happens while the disconnect request waits, so it
+# gets a short timeout of its own: past it, the account is disconnected anyway.
+YOUTUBE_OAUTH_BASE_URL = env_platform_url(
+    "YOUTUBE_OAUTH_BASE_URL",
+    sandbox=f"{SANDBOX_URL}/youtube/oauth2",
+    real="https://oauth2.googleapis.com",
+    sandboxed=_youtube_sandboxed,
+)
+ACCOUNT_REVOKE_TIMEOUT_SECONDS = env_float("ACCOUNT_REVOKE_TIMEOUT_SECONDS", 10.0)

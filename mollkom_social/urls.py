@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsApi
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
@@ -39,6 +40,12 @@ api_v1 = [
         "social-publish/<str:post_id>",
         SocialPublishDetailApi.as_view(),
         name="social-publish-detail",
+    ),
+    path("social-accounts", SocialAccountsApi.as_view(), name="social-accounts"),
+    path(
+        "social-accounts/<str:account_id>",
+        SocialAccountDetailApi.as_view(),
+        name="social-account-detail",
     ),
     path(
         "openapi.json",
