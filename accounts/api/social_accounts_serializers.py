@@ -36,7 +36,7 @@ class AccountDeleteQuerySerializer(_StrictQuery):
 
 class AccountOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = serializers.ChoiceField(choices=Platform.values)
     account_id = serializers.CharField(help_text="The account's id at the platform.")
     handle = serializers.CharField()
     status = serializers.ChoiceField(choices=SocialAccount.Status.choices)
