@@ -27,3 +27,30 @@ def account_item(account: SocialAccount) -> dict[str, Any]:
             account.token_expires_at.isoformat() if account.token_expires_at else None
         ),
     }
+
+
+def social_accounts_list(
+    *, store: Store, include_disconnected: bool = False
+) -> list[SocialAccount]:
+    """The store's accounts by platform, then newest first; live ones only unless asked."""
+    accounts = SocialAccount.objects.filter(store=store)
+    if not include_disconnected:
+        accounts = accounts.exclude(status=SocialAccount.Status.DISCONNECTED)
+    return list(accounts.order_by("platform", "-connected_at", "-pk"))
+
+
+def social_account_get(*, store: Store, account_id: int) -> SocialAccount | None:
+    return SocialAccount.objects.filter(store=store, pk=account_id).first()
+
+
+def account_detail(account: SocialAccount) -> dict[str, Any]:
+    """An account as the accounts API lists it: the webhook item plus its own id, when it
+    was connected and (Instagram) through which login. Never a token."""
+    return {
+        "id": account.pk,
+        **account_item(account),
+        "login_kind": (account.login_kind or "facebook")
+        if account.platform == "instagram"
+        else None,
+        "connected_at": account.connected_at.isoformat(),
+    }

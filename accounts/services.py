@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey, Platform, SocialAccount, Store
+from accounts.revoke import SKIPPED, Revocation, Tokens, token_revoke
+
+logger = logging.getLogger(__name__)
 
 API_KEY_PREFIX = "mk_"
 
@@ -102,18 +107,122 @@ def social_account_mark_needs_reconnect(*, account_id: int, reason: str) -> None
         _account_event(account_id, "account.needs_reconnect")
 
 
+@dataclass(frozen=True)
+class Disconnection:
+    """What a disconnect left behind: the tokens it wiped (to revoke at the platform once
+    the transaction has committed) and how many scheduled targets it cancelled."""
+
+    tokens: Tokens
+    cancelled_targets: int
+
+
 @transaction.atomic
-def social_account_disconnect(*, account: SocialAccount, reason: str = "") -> None:
-    """Forget the account's tokens; its history (posts, targets) stays."""
-    changed = (
-        SocialAccount.objects.filter(pk=account.pk)
+def social_account_disconnect(*, account: SocialAccount, reason: str = "") -> Disconnection | None:
+    """Forget the account's tokens and cancel its scheduled targets; None when it was
+    already disconnected.
+
+    The row stays, as ``disconnected`` with its tokens wiped: the posts and targets that
+    name it keep their history, and a reconnect writes a new row. The row lock waits out a
+    token refresh holding it, so the tokens read here are the latest ones."""
+    locked = (
+        SocialAccount.objects.select_for_update()
+        .filter(pk=account.pk)
         .exclude(status=SocialAccount.Status.DISCONNECTED)
-        .update(
-            status=SocialAccount.Status.DISCONNECTED,
-            status_reason=reason[:500],
-            access_token_encrypted="",
-            refresh_token_encrypted="",
-        )
+        .first()
     )
-    if changed:
-        _account_event(account.pk, "account.disconnected")
+    if locked is None:
+        return None
+    tokens = _stored_tokens(locked)
+    SocialAccount.objects.filter(pk=locked.pk).update(
+        status=SocialAccount.Status.DISCONNECTED,
+        status_reason=reason[:500],
+        access_token_encrypted="",
+        refresh_token_encrypted="",
+        token_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    cancelled = _cancel_scheduled_targets(locked)
+    _account_event(locked.pk, "account.disconnected")
+    return Disconnection(tokens=tokens, cancelled_targets=cancelled)
+
+
+def _stored_tokens(account: SocialAccount) -> Tokens:
+    # A token the configured keys cannot read must not stop the disconnect: it is wiped all
+    # the same, and there is simply nothing to revoke.
+    try:
+        access_token, refresh_token = account.access_token, account.refresh_token
+    except ValueError:
+        logger.warning("stored tokens unreadable on disconnect", extra={"account": account.pk})
+        access_token = refresh_token = ""
+    return Tokens(access_token, refresh_token, account.login_kind)
+
+
+def _cancel_scheduled_targets(account: SocialAccount) -> int:
+    """Cancel the account's still-scheduled targets, saying why.
+
+    Locked first, in id order: the dispatcher (SKIP LOCKED) either claimed a target before,
+    and it then fails at publish time for want of an account, or skips it and finds it
+    cancelled. Targets already queued or publishing are left to finish that way."""
+    from publishing.models import PostTarget, TargetStatus  # publishing builds on accounts
+    from publishing.services.posts import post_sync_status
+
+    targets = list(
+        PostTarget.objects.select_for_update()
+        .filter(account=account, status=TargetStatus.SCHEDULED)
+        .order_by("pk")
+        .values_list("pk", "post_id")
+    )
+    if not targets:
+        return 0
+    PostTarget.objects.filter(pk__in=[pk for pk, _ in targets]).update(
+        status=TargetStatus.CANCELLED,
+        due_at=None,
+        error_code="account_disconnected",
+        error_message=(
+            f"Cancelled: the store disconnected its {account.get_platform_display()} account "
+            "before the post was due."
+        ),
+    )
+    for post_id in sorted({post_id for _, post_id in targets}):
+        post_sync_status(post_id=post_id)
+    return len(targets)
+
+
+@dataclass(frozen=True)
+class Removal:
+    account: SocialAccount
+    revocation: Revocation
+    cancelled_targets: int
+
+
+def social_account_remove(*, account: SocialAccount) -> Removal | None:
+    """The merchant disconnects an account: disconnect it here, then revoke its tokens at
+    the platform where the platform offers that. None when it was already disconnected.
+
+    The local disconnect commits first, so a platform that is down or slow never keeps an
+    account connected; the answer says whether the platform confirmed the revocation. Call
+    it outside a transaction: the platform call must not hold the row locks."""
+    done = social_account_disconnect(account=account, reason="Disconnected by the store.")
+    if done is None:
+        return None
+    revocation = _revoke(account, done.tokens)
+    SocialAccount.objects.filter(pk=account.pk).update(
+        status_reason=f"Disconnected by the store. Revocation: {revocation.status}."
+    )
+    account.refresh_from_db()
+    return Removal(account, revocation, done.cancelled_targets)
+
+
+def _revoke(account: SocialAccount, tokens: Tokens) -> Revocation:
+    # Meta's revocation de-authorizes the app for the whole Facebook user, Pages included: a
+    # store that keeps its Facebook Page connected (often granted by the same user) would
+    # lose it too. So Instagram through Facebook Login is revoked only when no Page is.
+    if account.platform == "instagram" and tokens.login_kind != "instagram":
+        pages = SocialAccount.objects.filter(store_id=account.store_id, platform="facebook")
+        if pages.exclude(status=SocialAccount.Status.DISCONNECTED).exists():
+            return Revocation(
+                SKIPPED,
+                "Not revoked at Facebook: that would also cut off the store's Facebook Page "
+                "connection. Remove the app in Facebook's settings to end its access.",
+            )
+    return token_revoke(platform=account.platform, tokens=tokens)

@@ -461,3 +461,15 @@ TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3
 # URL prefixes verified in TikTok's developer portal, from which TikTok pulls media itself
 # (PULL_FROM_URL); the relay's prefix (MEDIA_PUBLIC_BASE_URL/media/relay/) always counts.
 TIKTOK_VERIFIED_URL_PREFIXES = env_list("TIKTOK_VERIFIED_URL_PREFIXES", [])
+
+# --- Disconnecting accounts
+# Google's OAuth host, where YouTube tokens are revoked (PLATFORMS.md 6.1); the other platforms
+# revoke on their API hosts above. Revocation happens while the disconnect request waits, so it
+# gets a short timeout of its own: past it, the account is disconnected anyway.
+YOUTUBE_OAUTH_BASE_URL = env_platform_url(
+    "YOUTUBE_OAUTH_BASE_URL",
+    sandbox=f"{SANDBOX_URL}/youtube/oauth2",
+    real="https://oauth2.googleapis.com",
+    sandboxed=_youtube_sandboxed,
+)
+ACCOUNT_REVOKE_TIMEOUT_SECONDS = env_float("ACCOUNT_REVOKE_TIMEOUT_SECONDS", 10.0)

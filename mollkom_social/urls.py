@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsApi
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.views.home import root
 from dashboard.views.team import invitation
@@ -43,6 +44,12 @@ api_v1 = [
         "social-publish/<str:post_id>",
         SocialPublishDetailApi.as_view(),
         name="social-publish-detail",
+    ),
+    path("social-accounts", SocialAccountsApi.as_view(), name="social-accounts"),
+    path(
+        "social-accounts/<str:account_id>",
+        SocialAccountDetailApi.as_view(),
+        name="social-account-detail",
     ),
     path(
         "openapi.json",

@@ -47,7 +47,8 @@ def target_result(target: PostTarget) -> dict[str, Any]:
         "notices": list(target.notices or []),
     }
     if target.status in (TargetStatus.FAILED, TargetStatus.UNCONFIRMED) or (
-        target.status == TargetStatus.QUEUED and target.error_code
+        # A retry waiting, or a target cancelled for a reason (its account disconnected).
+        target.status in (TargetStatus.QUEUED, TargetStatus.CANCELLED) and target.error_code
     ):
         result["error"] = target_error(target)
     return result

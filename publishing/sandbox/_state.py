@@ -126,6 +126,7 @@ class SandboxState:
         self._media: dict[str, dict[str, dict[str, Any]]] = {}
         self._requests: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDED_REQUESTS)
         self._faults: list[Fault] = []
+        self._revoked: set[str] = set()
         self._last_id = 0  # survives reset() so ids never repeat within a process
 
     def new_id(self) -> str:
@@ -246,9 +247,25 @@ class SandboxState:
                     return copy.copy(fault)
             return None
 
-    def reset(self) -> None:
-        """Forget posts, media, requests and faults; latency goes back to its start value."""
+    # Revoked tokens
+
+    def revoke_token(self, token: str) -> bool:
+        """Refuse ``token`` from now on; False when it was already revoked."""
         with self._lock:
+            if token in self._revoked:
+                return False
+            self._revoked.add(token)
+            return True
+
+    def is_revoked(self, token: str) -> bool:
+        with self._lock:
+            return token in self._revoked
+
+    def reset(self) -> None:
+        """Forget posts, media, requests, faults and revocations; latency goes back to its
+        start value."""
+        with self._lock:
+            self._revoked.clear()
             self._posts.clear()
             self._media.clear()
             self._requests.clear()

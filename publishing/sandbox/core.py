@@ -179,6 +179,10 @@ def _serve_api(state: SandboxState, platform: Platform, request: Request) -> Res
     fault = state.take_fault(platform.slug, request.method, request.path)
     if fault is not None and fault.kind in ERROR_FAULT_KINDS:
         response = platform.fault_response(fault, request)
+    elif any(state.is_revoked(token) for token in _presented_tokens(request)):
+        # A token revoked at the platform's revoke endpoint is refused everywhere after, with
+        # the platform's own invalid-token answer.
+        response = platform.fault_response(Fault(kind="expired_token"), request)
     elif fault is not None and fault.after_effect:
         # The platform acts, then the answer never arrives in time: the outcome is unknown to
         # the client, which must look the post up before retrying.
@@ -189,6 +193,16 @@ def _serve_api(state: SandboxState, platform: Platform, request: Request) -> Res
             time.sleep(fault.delay_s)
         response = _call(platform.api, state, request, platform.not_found)
     return platform.finish(request, route, response)
+
+
+def _presented_tokens(request: Request) -> list[str]:
+    """The access tokens a request authenticates with: a bearer (or Facebook's ``OAuth``)
+    header, or Meta's ``access_token`` parameter in the query or a form body."""
+    scheme, _, header_token = request.headers.get("authorization", "").partition(" ")
+    tokens = [header_token.strip()] if scheme.lower() in ("bearer", "oauth") else []
+    tokens += request.query.get("access_token", [])
+    tokens.append(request.form.get("access_token", ""))
+    return [token for token in tokens if token]
 
 
 def _call(

@@ -14,6 +14,7 @@ status reads (images: ``IMAGE_POLLS``), then ``FINISHED``. A media URL can steer
 
 Auth: ``access_token=sbx.instagram.<username>`` is that user through Facebook Login,
 ``sbx.instagram-ig.<username>`` through Instagram Login; each host takes only its own kind.
+``DELETE /me/permissions`` on the Facebook host revokes the token.
 """
 
 from __future__ import annotations
@@ -469,6 +470,22 @@ def delete(
         return graph.error(403, "(#10) Application does not have permission for this action", 10)
     if not state.remove_post(SLUG, match["id"], only_if=lambda p: p["owner_id"] == user.id):
         return graph.no_object(match["id"], "delete")
+    return Response.json(200, {"success": True})
+
+
+# --- Revoking the app's permissions (Facebook Login only) -----------------------------
+
+
+@api.add("DELETE", _HOST + r"/me/permissions", name="revokePermissions")
+def revoke_permissions(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """``DELETE /me/permissions`` with a Facebook user token de-authorizes the app for that
+    user: the token is refused from then on. graph.instagram.com has no such edge."""
+    if match["host"] == "ig":
+        return graph.unsupported(request)
+    token = graph.params(request).get("access_token") or request.bearer_token or ""
+    if _user(request, "fb") is None:
+        return graph.error(400, "Invalid OAuth access token - Cannot parse access token", 190)
+    state.revoke_token(token)
     return Response.json(200, {"success": True})
 
 

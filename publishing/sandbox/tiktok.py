@@ -91,6 +91,27 @@ def _unauthorized() -> Response:
     return _error(401, "access_token_invalid", "The access token is invalid or not found.")
 
 
+@api.add("POST", r"/v2/oauth/revoke/", name="revoke")
+def revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """Login Kit's revocation: the app's credentials and the user's access token; ``{}``."""
+    missing = [f for f in ("client_key", "client_secret", "token") if f not in request.form]
+    if missing or not request.form["token"]:
+        return _oauth_error(
+            "invalid_request", f"Missing or empty: {', '.join(missing or ['token'])}."
+        )
+    if not request.form["token"].startswith("sbx.tiktok.") or not state.revoke_token(
+        request.form["token"]
+    ):
+        return _oauth_error("invalid_request", "The access token is invalid or not found.")
+    return Response.json(200, {})
+
+
+def _oauth_error(code: str, description: str) -> Response:
+    # The OAuth endpoints answer in their own flat shape, not the API's data/error envelope.
+    body = {"error": code, "error_description": description, "log_id": secrets.token_hex(8)}
+    return Response.json(400, body)
+
+
 @api.add("POST", r"/v2/post/publish/creator_info/query/", name="creator_info")
 def creator_info(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     who = _creator(request)

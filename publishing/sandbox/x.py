@@ -3,7 +3,7 @@
 Shapes follow the official OpenAPI spec (``shared/specs/x/x-api-v2.openapi.json``, v2.167):
 ``createPosts``, ``deletePosts``, ``mediaUpload``, the chunked ``initializeMediaUpload``,
 ``appendMediaUpload``, ``finalizeMediaUpload`` and ``getMediaUploadStatus``, ``getUsersMe``,
-``getUsersPosts``. Request
+``getUsersPosts``, and the OAuth 2.0 token revocation. Request
 bodies are checked by ``_x_rules.py`` the way X checks them, so a client that passes here sends
 what X accepts.
 
@@ -140,6 +140,34 @@ def _not_found_post(post_id: str) -> Response:
             "value": post_id,
         },
     )
+
+
+# --- OAuth ----------------------------------------------------------------------------
+
+
+@api.add("POST", r"/2/oauth2/revoke", name="revokeToken")
+def revoke_token(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """X's token revocation (RFC 7009): any token, known or not, answers ``revoked``; a
+    revoked access token is refused by every endpoint after."""
+    has_client = request.form.get("client_id") is not None or request.headers.get(
+        "authorization", ""
+    ).lower().startswith("basic ")
+    token = request.form.get("token", "")
+    if not has_client:
+        return Response.json(
+            401,
+            {"error": "unauthorized_client", "error_description": "Missing valid authorization"},
+        )
+    if not token:
+        return Response.json(
+            400,
+            {
+                "error": "invalid_request",
+                "error_description": "Missing required parameter [token].",
+            },
+        )
+    state.revoke_token(token)
+    return Response.json(200, {"revoked": True})
 
 
 # --- Posts ----------------------------------------------------------------------------

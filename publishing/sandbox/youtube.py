@@ -90,6 +90,19 @@ def _video_json(post: dict[str, Any]) -> dict[str, Any]:
 # --- Upload sessions ------------------------------------------------------------------
 
 
+@api.add("POST", r"/oauth2/revoke", name="oauth2.revoke")
+def oauth_revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """Google's revocation endpoint (oauth2.googleapis.com/revoke, served here under
+    ``/youtube/oauth2``): ``token`` in the form body or the query; ``{}`` once revoked, and
+    ``invalid_token`` for a token it does not know or already revoked."""
+    token = request.form.get("token") or request.arg("token") or ""
+    if not token.startswith("sbx.youtube.") or not state.revoke_token(token):
+        return Response.json(
+            400, {"error": "invalid_token", "error_description": "Token expired or revoked"}
+        )
+    return Response.json(200, {})
+
+
 @api.add("POST", r"/upload/youtube/v3/videos", name="videos.insert")
 def insert(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     who = _channel(request)

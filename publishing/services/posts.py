@@ -177,15 +177,20 @@ def post_cancel(*, store: Store, post_id: Any) -> Post:
         targets = list(
             PostTarget.objects.select_for_update().filter(post=post).order_by("platform")
         )
-        not_cancellable = [t for t in targets if t.status != TargetStatus.SCHEDULED]
-        if not_cancellable:
+        # A platform already cancelled (its account was disconnected) does not stand in the
+        # way of cancelling the rest; at least one must still be scheduled.
+        scheduled = [t for t in targets if t.status == TargetStatus.SCHEDULED]
+        started = [
+            t for t in targets if t.status not in (TargetStatus.SCHEDULED, TargetStatus.CANCELLED)
+        ]
+        if started or not scheduled:
             raise ApiError(
                 "not_cancellable",
                 "Only a post whose every platform is still scheduled can be cancelled.",
                 http_status=409,
                 details={"platforms": {t.platform: t.status for t in targets}},
             )
-        PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
+        PostTarget.objects.filter(pk__in=[t.pk for t in scheduled]).update(
             status=TargetStatus.CANCELLED, due_at=None
         )
         post_sync_status(post_id=post.pk)

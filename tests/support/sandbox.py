@@ -17,6 +17,7 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "FACEBOOK_RUPLOAD_BASE_URL": f"{base_url}/facebook/rupload/video-upload/v25.0",
         "YOUTUBE_API_BASE_URL": f"{base_url}/youtube",
         "YOUTUBE_WEB_BASE_URL": f"{base_url}/youtube-web",
+        "YOUTUBE_OAUTH_BASE_URL": f"{base_url}/youtube/oauth2",
         "TIKTOK_API_BASE_URL": f"{base_url}/tiktok",
         "TIKTOK_WEB_BASE_URL": f"{base_url}/tiktok-web",
     }
