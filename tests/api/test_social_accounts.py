@@ -240,8 +240,15 @@ def test_disconnect_cancels_the_accounts_scheduled_targets_and_says_why(
     }
     post = api.get(f"{PUBLISH_URL}/{both}").json()
     assert post["results"] == [
-        {"platform": "x", "status": "cancelled", "post_id": None, "url": None, "error": reason},
-        {"platform": "threads", "status": "scheduled", "post_id": None, "url": None},
+        {
+            "platform": "x",
+            "status": "cancelled",
+            "post_id": None,
+            "url": None,
+            "notices": [],
+            "error": reason,
+        },
+        {"platform": "threads", "status": "scheduled", "post_id": None, "url": None, "notices": []},
     ]
     assert post["status"] == "scheduled"
     alone = api.get(f"{PUBLISH_URL}/{only_x}").json()
