@@ -11,6 +11,7 @@ import hashlib
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from publishing.sandbox.core import CONTROL_ROUTES as routes
@@ -123,9 +124,22 @@ def media(state: SandboxState, request: Request, match: re.Match[str]) -> Respon
     return Response(200, _png(match["name"]), {"content-type": "image/png"})
 
 
-# The sandbox builds responses in memory; beyond this a benchmark should serve a real file.
-MAX_SAMPLE_VIDEO_BYTES = 64 * 1024 * 1024
+# Streamed, so the size costs the sandbox no memory; TikTok takes up to 4 GB.
+MAX_SAMPLE_VIDEO_BYTES = 8 * 1024 * 1024 * 1024
 _MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+_STREAM_PIECE = 1024 * 1024
+
+
+def _sample_video(head: bytes, filler: bytes, size: int) -> Iterator[bytes]:
+    """``head`` then ``filler`` repeated, cut at ``size`` bytes, one piece at a time."""
+    head = head[:size]
+    yield head
+    left = size - len(head)
+    block = filler * (_STREAM_PIECE // len(filler))
+    while left > 0:
+        piece = block[:left]
+        left -= len(piece)
+        yield piece
 
 
 @routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.mp4", name="media_video")
@@ -134,7 +148,7 @@ def media_video(state: SandboxState, request: Request, match: re.Match[str]) -> 
 
     Not a playable file: the platforms' sandboxes only count and order its bytes. The name is
     written into the first bytes, so a name can steer a sandbox (X fails processing for
-    ``processing-fails``).
+    ``processing-fails``). Sent as it is generated, so a gigabyte costs the sandbox no memory.
     """
     raw = request.arg("bytes") or str(1024 * 1024)
     if not raw.isdigit() or not 0 < int(raw) <= MAX_SAMPLE_VIDEO_BYTES:
@@ -142,5 +156,6 @@ def media_video(state: SandboxState, request: Request, match: re.Match[str]) -> 
     head = _MP4_HEADER + match["name"].encode() + b"\n"
     size = int(raw)
     filler = hashlib.sha256(match["name"].encode()).digest()
-    body = (head + filler * (size // len(filler) + 1))[:size]
-    return Response(200, body, {"content-type": "video/mp4"})
+    return Response.streamed(
+        200, _sample_video(head, filler, size), size, {"content-type": "video/mp4"}
+    )

@@ -258,9 +258,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(response.length))
             self.end_headers()
             self.wfile.write(response.body)
+            for chunk in response.stream:
+                self.wfile.write(chunk)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up first (a timeout fault does this on purpose); nobody to answer.
             self.close_connection = True
