@@ -197,6 +197,10 @@ def main() -> None:
         f"{BUDGET_MB:.0f} MB budget; RSS sampled every {SAMPLE_EVERY * 1000:.0f} ms (VmHWM: the "
         f"kernel's high-water mark since start, warm-up included)"
     )
+    print(
+        f"   throughput {figures['rate']:,.0f} bytes/s ({VIDEO_BYTES:,} bytes in "
+        f"{figures['seconds']:.1f} s, fetch and upload on loopback)"
+    )
     print(f"   machine: {_cpu_model()}, {os.cpu_count()} cores")
 
 
