@@ -86,6 +86,10 @@ class Routes:
 
         return decorator
 
+    def include(self, other: Routes) -> None:
+        """Add another table's routes (a platform split over several modules)."""
+        self._routes.extend(other._routes)
+
     def match(self, method: str, path: str) -> tuple[Route, re.Match[str]] | None:
         for route in self._routes:
             if route.method == method and (found := route.pattern.fullmatch(path)):
