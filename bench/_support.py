@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PYTHON = str(BIN / "python")
 
-DB_NAME = "mollkom_bench"
+# Overridable so two checkouts on one machine can bench at once without sharing state.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "mollkom_bench")
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TOKEN_KEY = "ZmFrZS10ZXN0LWtleS1mb3ItbW9sbGtvbS1zb2NpYWw="
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PUBLISH_PATH = "/functions/v1/social-publish"
@@ -384,7 +385,12 @@ class Stack:
         return service, port
 
     def worker(
-        self, env: dict[str, str], *, concurrency: int = 50, app: str = "mollkom_social"
+        self,
+        env: dict[str, str],
+        *,
+        concurrency: int = 50,
+        app: str = "mollkom_social",
+        queues: str = "default,publish.x",
     ) -> Service:
         return self.start(
             "worker",
@@ -394,7 +400,7 @@ class Stack:
                 app,
                 "worker",
                 "-Q",
-                "default,publish.x",
+                queues,
                 "--pool",
                 "threads",
                 "--concurrency",

@@ -1,9 +1,10 @@
 """`make bench`: run the benchmarks in order, or those named on the command line.
 
-    .venv/bin/python bench/run.py [api_publish] [end_to_end] [dispatcher] [wait]
+    .venv/bin/python bench/run.py [api_publish] [end_to_end] [dispatcher] [wait] [media_memory]
 
 Prints the machine first, then one table per benchmark. Uses the `mollkom_bench`
-database (created and migrated if missing) and Redis db 14 only.
+database (created and migrated if missing) and Redis db 14 only (BENCH_DB_NAME and
+BENCH_REDIS_URL choose others).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHMARKS = ["api_publish", "end_to_end", "dispatcher", "wait"]
+BENCHMARKS = ["api_publish", "end_to_end", "dispatcher", "wait", "media_memory"]
 
 
 def main(argv: list[str]) -> int:

@@ -221,6 +221,9 @@ X_API_BASE_URL = env_platform_url(
 X_WEB_BASE_URL = env_platform_url(
     "X_WEB_BASE_URL", sandbox=f"{SANDBOX_URL}/x-web", real="https://x.com", sandboxed=_x_sandboxed
 )
+# Seconds one try waits for X to process a video or GIF; past it the try ends retryable and
+# the next one polls the same media again (like the other platforms' *_WAIT_SECONDS).
+X_MEDIA_PROCESSING_WAIT_SECONDS = env_float("X_MEDIA_PROCESSING_WAIT_SECONDS", 300.0)
 
 # --- Secrets --------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ def _x(http: Http) -> PlatformClient:
         web_base=settings.X_WEB_BASE_URL,
         http=http,
         fetch_media=fetch_media,
+        max_processing_wait=settings.X_MEDIA_PROCESSING_WAIT_SECONDS,
     )
 
 

@@ -1,8 +1,9 @@
-"""X (Twitter) API v2: text posts with up to four images, or one video.
+"""X (Twitter) API v2: text posts with up to four images, or one animated GIF, or one video.
 
-Images go up through `POST /2/media/upload`, a video through the chunked upload in
-``x_media``; then `POST /2/tweets` creates the post. Uploaded media ids are checkpoints,
-so a retry reuses them instead of uploading again.
+Images go up through `POST /2/media/upload`, a video and an animated GIF (an image served as
+``image/gif`` with several frames, ``x_gif``) through the chunked upload in ``x_media``; then
+`POST /2/tweets` creates the post. Uploaded media ids are checkpoints, so a retry reuses them
+instead of uploading again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +33,15 @@ from publishing.platforms.base import (
     RuleViolation,
 )
 from publishing.platforms.http import Http
-from publishing.platforms.x_media import MediaOpener, VideoUpload
+from publishing.platforms.x_gif import animated_gif
+from publishing.platforms.x_media import (
+    GIF,
+    MAX_GIF_BYTES,
+    VIDEO,
+    ChunkedKind,
+    ChunkedUpload,
+    MediaOpener,
+)
 from publishing.platforms.x_text import X_MAX_WEIGHTED_LENGTH, x_weighted_length
 
 MAX_IMAGES = 4
@@ -219,7 +229,8 @@ class XClient(PlatformClient):
     ) -> PublishResult:
         video = next((m for m in content.media if m.type == "video"), None)
         if video is not None:
-            media_ids = [self._video_upload(credentials).media_id(video.url, checkpoint)]
+            upload = self._chunked_upload(VIDEO, credentials, self.open_media)
+            media_ids = [upload.media_id(video.url, checkpoint)]
         else:
             media_ids = self._upload_images(credentials, content, checkpoint)
         body: dict[str, object] = {"text": post_text(content)}
@@ -246,14 +257,27 @@ class XClient(PlatformClient):
         if time.time() - float(checkpoint.get("media_uploaded_at", 0)) > MEDIA_REUSE_SECONDS:
             media_ids = []
         images = [m for m in content.media if m.type == "image"]
+        # Only an image alone can be an animated GIF, which X takes up to 15 MB.
+        limit = MAX_GIF_BYTES if len(images) == 1 else MAX_IMAGE_BYTES
         for image in images[len(media_ids) :]:
-            try:
-                fetched = self.fetch_media(
-                    image.url, max_bytes=MAX_IMAGE_BYTES, allowed_types=IMAGE_TYPES
+            fetched = self._fetch_image(image.url, limit)
+            if gif := animated_gif(fetched.content_type, fetched.data):
+                if len(images) > 1:
+                    raise PermanentError(
+                        f"Image {image.url} is an animated GIF, which X takes only alone in a "
+                        f"post; this post has {len(images)} images.",
+                        code="gif_alone",
+                    )
+                if problem := gif.problem():
+                    raise PermanentError(f"Image {image.url}: {problem}", code="media_rejected")
+                upload = self._chunked_upload(GIF, credentials, _opener(fetched))
+                return [upload.media_id(image.url, checkpoint)]
+            if len(fetched.data) > MAX_IMAGE_BYTES:
+                raise PermanentError(
+                    f"Image {image.url}: The media is larger than "
+                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
+                    code="media_unavailable",
                 )
-            except MediaFetchError as exc:
-                error = RetryableError if exc.retryable else PermanentError
-                raise error(f"Image {image.url}: {exc}", code="media_unavailable") from exc
             response = self.http.request(
                 "POST",
                 f"{self.api_base}/2/media/upload",
@@ -268,13 +292,23 @@ class XClient(PlatformClient):
             checkpoint.set("media_ids", media_ids)
         return media_ids
 
-    def _video_upload(self, credentials: Credentials) -> VideoUpload:
-        return VideoUpload(
+    def _fetch_image(self, url: str, max_bytes: int) -> FetchedMedia:
+        try:
+            return self.fetch_media(url, max_bytes=max_bytes, allowed_types=IMAGE_TYPES)
+        except MediaFetchError as exc:
+            error = RetryableError if exc.retryable else PermanentError
+            raise error(f"Image {url}: {exc}", code="media_unavailable") from exc
+
+    def _chunked_upload(
+        self, kind: ChunkedKind, credentials: Credentials, open_media: MediaOpener
+    ) -> ChunkedUpload:
+        return ChunkedUpload(
+            kind=kind,
             http=self.http,
             api_base=self.api_base,
             headers=self._auth(credentials),
             check=raise_for_response,
-            open_media=self.open_media,
+            open_media=open_media,
             sleep=self.sleep,
             max_wait=self.max_processing_wait,
         )
@@ -338,3 +372,26 @@ class XClient(PlatformClient):
     @staticmethod
     def _auth(credentials: Credentials) -> dict[str, str]:
         return {"Authorization": f"Bearer {credentials.access_token}"}
+
+
+class _FetchedSource:
+    """A GIF already fetched (to learn that it is one), read again for the chunked upload."""
+
+    def __init__(self, fetched: FetchedMedia) -> None:
+        self.content_type = fetched.content_type
+        self.content_length: int | None = len(fetched.data)
+        self._data = fetched.data
+        self._at = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size < 0 else self._at + size
+        chunk, self._at = self._data[self._at : end], min(end, len(self._data))
+        return chunk
+
+
+def _opener(fetched: FetchedMedia) -> MediaOpener:
+    @contextmanager
+    def open_fetched(url: str, **_: object) -> Iterator[_FetchedSource]:
+        yield _FetchedSource(fetched)
+
+    return open_fetched

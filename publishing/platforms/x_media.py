@@ -1,10 +1,11 @@
-"""X video: the chunked v2 upload (initialize, append, finalize, processing status).
+"""X video and animated GIF: the chunked v2 upload (initialize, append, finalize, processing
+status), the same for both but for the media category (``tweet_video``, ``tweet_gif``).
 
-The video streams from its URL into segments of at most SEGMENT_BYTES, each sent as soon
+The media streams from its URL into segments of at most SEGMENT_BYTES, each sent as soon
 as it is read, so a worker holds one segment whatever the file's size.
 
-Checkpoint (key ``video``): the media id, the URL and size it was started for, the last
-segment X acknowledged, when the session expires, and once finalized, X's processing state.
+Checkpoint (key ``video`` or ``gif``): the media id, the URL and size it was started for, the
+last segment X acknowledged, when the session expires, and once finalized, X's processing state.
 A retry resumes appending after the last acknowledged segment (re-reading the URL and
 skipping what X already has); if X refuses the resumed session, the checkpoint is dropped
 and the next try starts a new upload. The post itself is created only after all of this,
@@ -17,26 +18,57 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from publishing.media import MediaFetchError, MediaStream
+from publishing.media import MediaFetchError
 from publishing.platforms.base import AuthError, Checkpoint, PermanentError, RetryableError
 from publishing.platforms.http import Http
 
 VIDEO_TYPES = ("video/mp4",)
 MAX_VIDEO_BYTES = 512 * 1024 * 1024
+GIF_TYPES = ("image/gif",)
+MAX_GIF_BYTES = 15 * 1024 * 1024  # PLATFORMS.md 3.3: an animated GIF, up to 15 MB
 # X's v1.1 rule (PLATFORMS.md 3.2); v2 states no maximum, so the documented one is kept.
 SEGMENT_BYTES = 5 * 1024 * 1024
 # A session that would expire within this margin is not resumed: it could lapse mid-upload.
 SESSION_MARGIN_SECONDS = 3600
 DEFAULT_SESSION_SECONDS = 86400
 
-MediaOpener = Callable[..., AbstractContextManager[MediaStream]]
+
+class SegmentSource(Protocol):
+    """What the upload reads: :class:`publishing.media.MediaStream`, or bytes in hand."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def content_length(self) -> int | None: ...
+
+    def read(self, size: int = -1) -> bytes: ...
 
 
-def _read_segment(stream: MediaStream) -> bytes:
+MediaOpener = Callable[..., AbstractContextManager[SegmentSource]]
+
+
+@dataclass(frozen=True)
+class ChunkedKind:
+    """What differs between a video and a GIF: X's category, the accepted file, the words."""
+
+    category: str
+    checkpoint_key: str
+    allowed_types: tuple[str, ...]
+    max_bytes: int
+    noun: str  # in messages: "X could not process the {noun}"
+    label: str  # starts messages about the file: "{label} {url}: ..."
+
+
+VIDEO = ChunkedKind("tweet_video", "video", VIDEO_TYPES, MAX_VIDEO_BYTES, "video", "Video")
+GIF = ChunkedKind("tweet_gif", "gif", GIF_TYPES, MAX_GIF_BYTES, "GIF", "GIF")
+
+
+def _read_segment(stream: SegmentSource) -> bytes:
     """The next SEGMENT_BYTES of the stream (fewer at its end, empty when done)."""
     segment = bytearray()
     while len(segment) < SEGMENT_BYTES:
@@ -48,9 +80,10 @@ def _read_segment(stream: MediaStream) -> bytes:
 
 
 @dataclass
-class VideoUpload:
-    """One video's way to an X media id, resumable through ``checkpoint``."""
+class ChunkedUpload:
+    """One video's (or GIF's) way to an X media id, resumable through ``checkpoint``."""
 
+    kind: ChunkedKind
     http: Http
     api_base: str
     headers: dict[str, str]
@@ -60,7 +93,7 @@ class VideoUpload:
     max_wait: float
 
     def media_id(self, url: str, checkpoint: Checkpoint) -> str:
-        state: dict[str, Any] = dict(checkpoint.get("video") or {})
+        state: dict[str, Any] = dict(checkpoint.get(self.kind.checkpoint_key) or {})
         expires = float(state.get("expires_at", 0))
         if state.get("url") != url or time.time() > expires - SESSION_MARGIN_SECONDS:
             state = {}
@@ -74,7 +107,7 @@ class VideoUpload:
     def _upload(self, url: str, state: dict[str, Any], checkpoint: Checkpoint) -> dict[str, Any]:
         try:
             with self.open_media(
-                url, max_bytes=MAX_VIDEO_BYTES, allowed_types=VIDEO_TYPES
+                url, max_bytes=self.kind.max_bytes, allowed_types=self.kind.allowed_types
             ) as stream:
                 total = stream.content_length
                 if total is None:
@@ -82,7 +115,7 @@ class VideoUpload:
                     # would move the unbounded buffer from memory to each worker's disk, and a
                     # resumed upload could not tell whether a re-download is the same file.
                     raise PermanentError(
-                        f"Video {url}: its server does not say the file's size "
+                        f"{self.kind.label} {url}: its server does not say the file's size "
                         "(no Content-Length header), which X needs before the upload starts. "
                         "Serve the file from a host that sends Content-Length.",
                         code="media_size_unknown",
@@ -95,7 +128,7 @@ class VideoUpload:
                 self._append_all(stream, state, checkpoint, resumed=resumed)
         except MediaFetchError as exc:
             error = RetryableError if exc.retryable else PermanentError
-            raise error(f"Video {url}: {exc}", code="media_unavailable") from exc
+            raise error(f"{self.kind.label} {url}: {exc}", code="media_unavailable") from exc
         response = self._call(
             checkpoint, resumed, "POST", f"/2/media/upload/{state['media_id']}/finalize"
         )
@@ -105,7 +138,7 @@ class VideoUpload:
         state["processing_info"] = data.get("processing_info")
         if data.get("expires_after_secs"):
             state["expires_at"] = time.time() + float(data["expires_after_secs"])
-        checkpoint.set("video", state)
+        checkpoint.set(self.kind.checkpoint_key, state)
         return state
 
     def _initialize(
@@ -116,7 +149,11 @@ class VideoUpload:
             False,
             "POST",
             "/2/media/upload/initialize",
-            json={"media_type": media_type, "total_bytes": total, "media_category": "tweet_video"},
+            json={
+                "media_type": media_type,
+                "total_bytes": total,
+                "media_category": self.kind.category,
+            },
         )
         data = response.json()["data"]
         seconds = float(data.get("expires_after_secs") or DEFAULT_SESSION_SECONDS)
@@ -127,18 +164,23 @@ class VideoUpload:
             "segment": -1,
             "expires_at": time.time() + seconds,
         }
-        checkpoint.set("video", state)
+        checkpoint.set(self.kind.checkpoint_key, state)
         return state
 
     def _append_all(
-        self, stream: MediaStream, state: dict[str, Any], checkpoint: Checkpoint, *, resumed: bool
+        self,
+        stream: SegmentSource,
+        state: dict[str, Any],
+        checkpoint: Checkpoint,
+        *,
+        resumed: bool,
     ) -> None:
         media_id, sent, index = state["media_id"], 0, 0
         while segment := _read_segment(stream):
             sent += len(segment)
             if sent > state["total_bytes"]:
                 raise PermanentError(
-                    "The video's server sent more bytes than its Content-Length said.",
+                    f"The {self.kind.noun}'s server sent more bytes than its Content-Length said.",
                     code="media_unavailable",
                 )
             if index > state["segment"]:  # earlier ones X already has: read past them
@@ -152,7 +194,7 @@ class VideoUpload:
                 )
                 state["segment"] = index
                 # Also renews the publish lease: a long upload is still owned.
-                checkpoint.set("video", state)
+                checkpoint.set(self.kind.checkpoint_key, state)
             index += 1
 
     def _call(
@@ -168,9 +210,9 @@ class VideoUpload:
                 raise
             # X does not document resuming a session after a crash. If it refuses the
             # resumed one, start over on the next try; no post exists yet to be repeated.
-            checkpoint.set("video", {})
+            checkpoint.set(self.kind.checkpoint_key, {})
             raise RetryableError(
-                "X refused to resume the interrupted video upload; it will start over.",
+                f"X refused to resume the interrupted {self.kind.noun} upload; it will start over.",
                 code="upload_restarted",
                 status_code=exc.status_code,
                 platform_message=exc.platform_message,
@@ -186,16 +228,16 @@ class VideoUpload:
             if info.get("state") == "failed":
                 error = info.get("error") or {}
                 reason = error.get("message") or error.get("name") or "no reason given"
-                checkpoint.set("video", {})  # a new try must upload again
+                checkpoint.set(self.kind.checkpoint_key, {})  # a new try must upload again
                 raise PermanentError(
-                    f"X could not process the video: {reason}.",
+                    f"X could not process the {self.kind.noun}: {reason}.",
                     code="media_processing_failed",
                     platform_message=str(reason),
                 )
             delay = max(1.0, float(info.get("check_after_secs") or 1))
             if waited + delay > self.max_wait:
                 raise RetryableError(
-                    "X is still processing the video; it will be checked again.",
+                    f"X is still processing the {self.kind.noun}; it will be checked again.",
                     code="media_processing",
                     retry_after=delay,
                 )
@@ -210,4 +252,4 @@ class VideoUpload:
             self.check(response)
             info = response.json()["data"].get("processing_info")
             state["processing_info"] = info
-            checkpoint.set("video", state)
+            checkpoint.set(self.kind.checkpoint_key, state)

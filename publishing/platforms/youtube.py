@@ -227,7 +227,9 @@ class YouTubeClient(PlatformClient):
         while True:
             _fill(pending, source, self.chunk_size, skip=skip)
             skip = 0
-            body = bytes(pending[: self.chunk_size])
+            # One copy: slicing the bytearray first would make a second chunk-sized buffer.
+            with memoryview(pending) as view:
+                body = bytes(view[: self.chunk_size])
             last = offset + len(body) - 1
             final = last + 1 == total
             if not final and len(body) < self.chunk_size:

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,11 @@ from publishing.sandbox._wire import Request, Response
 if TYPE_CHECKING:
     import av
 
-# The sandbox builds responses in memory; beyond this a benchmark should serve a real file.
-MAX_SAMPLE_VIDEO_BYTES = 64 * 1024 * 1024
+# A stand-in is streamed as it is generated, so its size costs no memory (TikTok takes up to
+# 4 GB). Up to RANGE_MAX_BYTES it is built whole, to answer Range requests on it.
+MAX_SAMPLE_VIDEO_BYTES = 8 * 1024 * 1024 * 1024
+RANGE_MAX_BYTES = 64 * 1024 * 1024
+_STREAM_PIECE = 1024 * 1024
 MAX_SECONDS = 4 * 3600.0
 MAX_SIDE = 4096
 _MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
@@ -98,12 +102,18 @@ def _add_silence(
     container.mux(stream.encode(None))
 
 
-def _filler(name: str, size: int) -> bytes:
-    # The name is written into the first bytes, so a name can steer a sandbox (X fails
-    # processing for ``processing-fails``).
-    head = _MP4_HEADER + name.encode() + b"\n"
+def _filler_pieces(name: str, size: int) -> Iterator[bytes]:
+    """The stand-in's bytes, one piece at a time. The name is written into the first bytes, so
+    a name can steer a sandbox (X fails processing for ``processing-fails``)."""
+    head = (_MP4_HEADER + name.encode() + b"\n")[:size]
+    yield head
+    left = size - len(head)
     filler = hashlib.sha256(name.encode()).digest()
-    return (head + filler * (size // len(filler) + 1))[:size]
+    block = filler * (_STREAM_PIECE // len(filler))
+    while left > 0:
+        piece = block[:left]
+        left -= len(piece)
+        yield piece
 
 
 def _number(request: Request, name: str, default: str, low: float, high: float) -> float | None:
@@ -124,7 +134,11 @@ def sample_video(request: Request, name: str) -> Response:
         raw = request.arg("bytes") or str(1024 * 1024)
         if not raw.isdigit() or not 0 < int(raw) <= MAX_SAMPLE_VIDEO_BYTES:
             return _error(400, f"bytes must be an integer from 1 to {MAX_SAMPLE_VIDEO_BYTES}")
-        return Response(200, _filler(name, int(raw)), headers)
+        size = int(raw)
+        if size > RANGE_MAX_BYTES:
+            headers.pop("accept-ranges", None)
+            return Response.streamed(200, _filler_pieces(name, size), size, headers)
+        return Response(200, b"".join(_filler_pieces(name, size)), headers)
     seconds = _number(request, "seconds", "5", 0.1, MAX_SECONDS)
     width = _number(request, "width", "1080", 16, MAX_SIDE)
     height = _number(request, "height", "1920", 16, MAX_SIDE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -67,6 +68,20 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)  # lowercased names
+    # A large body sent piece by piece after ``body`` (see :meth:`streamed`).
+    stream: Iterable[bytes] = ()
+    stream_length: int = 0
+
+    @property
+    def length(self) -> int:
+        return len(self.body) + self.stream_length
+
+    @classmethod
+    def streamed(
+        cls, status: int, chunks: Iterable[bytes], length: int, headers: dict[str, str]
+    ) -> Response:
+        """A body of ``length`` bytes produced while it is written, never held whole."""
+        return cls(status, b"", headers, chunks, length)
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

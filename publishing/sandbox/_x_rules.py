@@ -337,6 +337,8 @@ INIT_MEDIA_TYPES = (
 )  # fmt: skip
 _INIT_CATEGORIES = ("amplify_video", *MEDIA_CATEGORIES)
 MAX_SEGMENT_INDEX = 999
+# What each kind of post media must be: a GIF sent as a video (or the reverse) is a client bug.
+_CATEGORY_TYPES = {"gif": "image/gif", "video": "video/", "image": "image/"}
 
 
 def check_initialize(body: dict[str, Any]) -> list[str]:
@@ -362,6 +364,9 @@ def check_initialize(body: dict[str, Any]) -> list[str]:
     limit = _MAX_BYTES.get(media_kind(body["media_category"]))
     if limit is not None and body["total_bytes"] > limit:
         return [f"$.total_bytes: {body['total_bytes']} exceeds the {limit} byte limit"]
+    wanted = _CATEGORY_TYPES.get(media_kind(body["media_category"]))
+    if wanted is not None and not body["media_type"].startswith(wanted):
+        return [f"$.media_type: {body['media_category']} takes {wanted}, not {body['media_type']}"]
     return []
 
 

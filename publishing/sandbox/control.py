@@ -145,6 +145,53 @@ def media_photo(state: SandboxState, request: Request, match: re.Match[str]) -> 
     return Response(200, out.getvalue(), {"content-type": content_type})
 
 
+MAX_SAMPLE_GIF_BYTES = 32 * 1024 * 1024
+MAX_SAMPLE_GIF_FRAMES = 500
+
+
+def _gif(name: str, frames: int, size: int) -> bytes:
+    """A 16x16 GIF of ``frames`` colours (animated when more than one), its name in a comment
+    near the start (so a name can steer a sandbox, as the sample video's does), then padded
+    with a comment to ``size`` bytes when that is larger."""
+    from PIL import Image  # only this route needs Pillow
+
+    digest = hashlib.sha256(name.encode()).digest()
+    images = [
+        Image.new("RGB", (16, 16), (digest[0], digest[1], (digest[2] + 37 * i) % 256))
+        for i in range(frames)
+    ]
+    out = io.BytesIO()
+    images[0].save(
+        out, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0,
+        comment=name.encode(),
+    )  # fmt: skip
+    data = out.getvalue()
+    room = size - len(data) - 3  # the comment's introducer (2 bytes) and terminator (1)
+    if room < 2:
+        return data
+    blocks, filler = bytearray(), digest * 8
+    while room > 0:
+        length = min(255, room - 1)
+        if room - (length + 1) == 1:  # a sub-block holds at least one byte: leave two
+            length -= 1
+        blocks += bytes([length]) + filler[:length]
+        room -= length + 1
+    return data[:-1] + b"\x21\xfe" + bytes(blocks) + b"\x00" + data[-1:]
+
+
+@routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.gif", name="media_gif")
+def media_gif(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    """A sample GIF: ``?frames=N`` (2 by default: animated; 1 is a still image) and
+    ``?bytes=N`` to pad it to that size (for size limits)."""
+    frames, size = request.arg("frames") or "2", request.arg("bytes") or "0"
+    if not frames.isdigit() or not 0 < int(frames) <= MAX_SAMPLE_GIF_FRAMES:
+        return _error(400, f"frames must be an integer from 1 to {MAX_SAMPLE_GIF_FRAMES}")
+    if not size.isdigit() or int(size) > MAX_SAMPLE_GIF_BYTES:
+        return _error(400, f"bytes must be an integer up to {MAX_SAMPLE_GIF_BYTES}")
+    body = _gif(match["name"], int(frames), int(size))
+    return Response(200, body, {"content-type": "image/gif"})
+
+
 @routes.add("GET", r"/media/(?P<name>[A-Za-z0-9_-]{1,64})\.mp4", name="media_video")
 def media_video(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     """A real MP4 of a chosen shape, or a stand-in of ``?bytes=N`` bytes (see ``_media.py``)."""

@@ -87,6 +87,10 @@ class Routes:
 
         return decorator
 
+    def include(self, other: Routes) -> None:
+        """Add another table's routes (a platform split over several modules)."""
+        self._routes.extend(other._routes)
+
     def match(self, method: str, path: str) -> tuple[Route, re.Match[str]] | None:
         for route in self._routes:
             if route.method == method and (found := route.pattern.fullmatch(path)):
@@ -274,9 +278,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(response.length))
             self.end_headers()
             self.wfile.write(response.body)
+            for chunk in response.stream:
+                self.wfile.write(chunk)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up first (a timeout fault does this on purpose); nobody to answer.
             self.close_connection = True

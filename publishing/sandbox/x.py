@@ -3,27 +3,35 @@
 Shapes follow the official OpenAPI spec (``shared/specs/x/x-api-v2.openapi.json``, v2.167):
 ``createPosts``, ``deletePosts``, ``mediaUpload``, the chunked ``initializeMediaUpload``,
 ``appendMediaUpload``, ``finalizeMediaUpload`` and ``getMediaUploadStatus``, ``getUsersMe``,
-``getUsersPosts``, and the OAuth 2.0 token revocation. Request
-bodies are checked by ``_x_rules.py`` the way X checks them, so a client that passes here sends
-what X accepts.
+``getUsersPosts``, and the OAuth 2.0 token revocation. Request bodies are checked by
+``_x_rules.py`` the way X checks them, so a client that passes here sends what X accepts.
+
+This module holds posts, users, post pages and faults; the media endpoints are in
+``_x_media.py``; the caller and X's error bodies in ``_x_common.py``.
 
 Auth: a bearer token ``sbx.x.<username>`` is that user; anything else is X's 401.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import html
 import math
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from publishing.sandbox import _x_media
 from publishing.sandbox import _x_rules as rules
+from publishing.sandbox._x_common import (
+    SLUG,
+    TOKEN_PREFIX,
+    XUser,
+    authed,
+    invalid,
+    problem,
+    sandbox_token,
+    sandbox_user_id,
+)
 from publishing.sandbox.core import (
     Fault,
     Platform,
@@ -35,11 +43,6 @@ from publishing.sandbox.core import (
     register,
     rfc3339,
 )
-
-SLUG = "x"
-TOKEN_PREFIX = "sbx.x."
-_TOKEN_RE = re.compile(r"sbx\.x\.([A-Za-z0-9_]{1,15})")
-MEDIA_TTL_S = 86400  # X keeps an uploaded media id usable for 24 h
 
 # Per-user limits per 15-minute window (PLATFORMS.md 3.3). The sandbox reports them but never
 # enforces them: 429s come only from injected faults, so tests decide when they happen, and
@@ -57,89 +60,12 @@ _RATE_LIMITS = {
 }
 _WINDOW_S = 15 * 60
 
+# Imported from here by accounts and tests, which know the sandbox's X as this module.
+__all__ = ["SLUG", "TOKEN_PREFIX", "XUser", "api", "sandbox_token", "sandbox_user_id", "web"]
+
 api = Routes()
+api.include(_x_media.routes)
 web = Routes()
-
-
-# --- Users ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class XUser:
-    id: str
-    username: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.username} (sandbox)"
-
-
-def sandbox_user_id(username: str) -> str:
-    """Stable numeric id for a username: the same on every run and every machine."""
-    digest = hashlib.sha256(f"sandbox-x:{username.lower()}".encode()).digest()
-    return str(10**17 + int.from_bytes(digest[:8], "big") % (9 * 10**17))  # 18 digits
-
-
-def sandbox_token(username: str) -> str:
-    """The bearer token the sandbox accepts as ``username`` (``sbx.x.<username>``)."""
-    return TOKEN_PREFIX + username
-
-
-def _user(request: Request) -> XUser | None:
-    found = _TOKEN_RE.fullmatch(request.bearer_token or "")
-    return XUser(sandbox_user_id(found.group(1)), found.group(1)) if found else None
-
-
-UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
-
-
-def _authed(handler: UserHandler) -> Callable[[SandboxState, Request, re.Match[str]], Response]:
-    def wrapper(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-        user = _user(request)
-        if user is None:
-            return _problem(401, "Unauthorized")
-        return handler(state, request, match, user)
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
-
-
-# --- Error bodies ---------------------------------------------------------------------
-
-
-def _problem(status: int, title: str, detail: str | None = None) -> Response:
-    """X's generic problem (``type: about:blank``), as sent for 401, 403, 429, 5xx."""
-    body = {"title": title, "type": "about:blank", "status": status, "detail": detail or title}
-    return Response.json(status, body)
-
-
-def _invalid(*messages: str, parameters: dict[str, list[str]] | None = None) -> Response:
-    # X's 400: a generic detail, the specifics in ``errors[].message``.
-    return Response.json(
-        400,
-        {
-            "errors": [{"parameters": parameters or {}, "message": m} for m in messages],
-            "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.x.com/2/problems/invalid-request",
-        },
-    )
-
-
-def _not_found_post(post_id: str) -> Response:
-    return Response.json(
-        404,
-        {
-            "title": "Not Found Error",
-            "type": "https://api.x.com/2/problems/resource-not-found",
-            "detail": f"Could not find tweet with id: [{post_id}].",
-            "status": 404,
-            "resource_type": "tweet",
-            "resource_id": post_id,
-            "parameter": "id",
-            "value": post_id,
-        },
-    )
 
 
 # --- OAuth ----------------------------------------------------------------------------
@@ -197,8 +123,24 @@ def _post_json(post: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     return data
 
 
+def _not_found_post(post_id: str) -> Response:
+    return Response.json(
+        404,
+        {
+            "title": "Not Found Error",
+            "type": "https://api.x.com/2/problems/resource-not-found",
+            "detail": f"Could not find tweet with id: [{post_id}].",
+            "status": 404,
+            "resource_type": "tweet",
+            "resource_id": post_id,
+            "parameter": "id",
+            "value": post_id,
+        },
+    )
+
+
 @api.add("GET", r"/2/users/me", name="getUsersMe")
-@_authed
+@authed
 def users_me(state: SandboxState, request: Request, match: re.Match[str], user: XUser) -> Response:
     return Response.json(
         200, {"data": {"id": user.id, "name": user.name, "username": user.username}}
@@ -206,23 +148,23 @@ def users_me(state: SandboxState, request: Request, match: re.Match[str], user: 
 
 
 @api.add("POST", r"/2/tweets", name="createPosts")
-@_authed
+@authed
 def create_post(
     state: SandboxState, request: Request, match: re.Match[str], user: XUser
 ) -> Response:
     body = request.json_body
     if request.content_type != "application/json" or not isinstance(body, dict):
-        return _invalid("Request body must be a JSON object sent as application/json.")
+        return invalid("Request body must be a JSON object sent as application/json.")
     if errors := rules.check_create_post(body):
-        return _invalid(*errors)
+        return invalid(*errors)
     text: str = body.get("text", "")
     media_ids: list[str] = body.get("media", {}).get("media_ids", [])
-    media, error = _owned_media(state, user, media_ids)
+    media, error = _x_media.owned_media(state, user, media_ids)
     if error is not None:
         return error
     reply_to = body.get("reply", {}).get("in_reply_to_tweet_id")
     if reply_to is not None and state.get_post(SLUG, reply_to) is None:
-        return _problem(
+        return problem(
             403,
             "Forbidden",
             "You attempted to reply to a Tweet that is deleted or not visible to you.",
@@ -242,46 +184,21 @@ def create_post(
         return bool(text) and other["author_id"] == user.id and other["text"] == text
 
     if not state.add_post(SLUG, post, reject_if=duplicate):
-        return _problem(
+        return problem(
             403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
         )
     data = _post_json(post, fields=set())
     return Response.json(201, {"data": data})
 
 
-def _owned_media(
-    state: SandboxState, user: XUser, media_ids: list[str]
-) -> tuple[list[dict[str, Any]], Response | None]:
-    """The uploads behind ``media_ids``, or X's 400 if one is unknown, foreign or expired."""
-    found = [state.get_media(SLUG, media_id) for media_id in media_ids]
-    usable = [m for m in found if m and m["owner_id"] == user.id and m["expires_at"] > time.time()]
-    unready = [
-        m["id"] for m in usable if m.get("chunked", {}).get("state") not in (None, "succeeded")
-    ]
-    if unready:
-        return [], _invalid(
-            "Media is not ready to be attached: finalize it and wait for processing.",
-            parameters={"media.media_ids": unready},
-        )
-    if len(usable) != len(media_ids):
-        bad = [i for i, m in zip(media_ids, found, strict=True) if m not in usable]
-        return [], _invalid("Your media IDs are invalid.", parameters={"media.media_ids": bad})
-    if error := rules.check_media_mix([m["category"] for m in usable]):
-        return [], _invalid(error, parameters={"media.media_ids": media_ids})
-    return [
-        {"media_id": m["id"], "media_key": m["media_key"], "category": m["category"]}
-        for m in usable
-    ], None
-
-
 @api.add("DELETE", r"/2/tweets/(?P<id>[^/]+)", name="deletePosts")
-@_authed
+@authed
 def delete_post(
     state: SandboxState, request: Request, match: re.Match[str], user: XUser
 ) -> Response:
     post_id = match["id"]
     if not rules.is_numeric_id(post_id):
-        return _invalid(
+        return invalid(
             f"The `id` query parameter value [{post_id}] is not valid", parameters={"id": [post_id]}
         )
     if not state.remove_post(SLUG, post_id, only_if=lambda p: p["author_id"] == user.id):
@@ -290,13 +207,13 @@ def delete_post(
 
 
 @api.add("GET", r"/2/users/(?P<id>[^/]+)/tweets", name="getUsersPosts")
-@_authed
+@authed
 def user_posts(
     state: SandboxState, request: Request, match: re.Match[str], user: XUser
 ) -> Response:
     query, errors = rules.parse_timeline_query(match["id"], request.query)
     if errors:
-        return _invalid(*errors)
+        return invalid(*errors)
     posts = sorted(
         (p for p in state.posts(SLUG) if p["author_id"] == match["id"]),
         key=lambda p: int(p["id"]),
@@ -314,205 +231,6 @@ def user_posts(
     if rest:
         meta["next_token"] = rules.pagination_token(page[-1]["id"])
     return Response.json(200, {"data": [_post_json(p, query.fields) for p in page], "meta": meta})
-
-
-# --- Media ----------------------------------------------------------------------------
-
-# Media key prefixes X uses per media type (3 photo, 7 video, 16 animated GIF).
-_KEY_PREFIX = {"image": "3", "video": "7", "gif": "16"}
-
-
-@api.add("POST", r"/2/media/upload", name="mediaUpload")
-@_authed
-def media_upload(
-    state: SandboxState, request: Request, match: re.Match[str], user: XUser
-) -> Response:
-    fields, data = _upload_fields(request)
-    if isinstance(data, Response):
-        return data
-    if errors := rules.check_media_upload(fields, data):
-        return _invalid(*errors)
-    category = fields["media_category"]
-    media_id = state.new_id()
-    kind = rules.media_kind(category)
-    media = {
-        "id": media_id,
-        "media_key": f"{_KEY_PREFIX.get(kind, '3')}_{media_id}",
-        "owner_id": user.id,
-        "category": category,
-        "size": len(data),
-        "expires_at": time.time() + MEDIA_TTL_S,
-    }
-    state.add_media(SLUG, media)
-    payload = {
-        "id": media_id,
-        "media_key": media["media_key"],
-        "size": len(data),
-        "expires_after_secs": MEDIA_TTL_S,
-    }
-    return Response.json(200, {"data": payload})
-
-
-# --- Chunked upload -------------------------------------------------------------------
-# A session is a media dict with a ``chunked`` part: total_bytes, the size of each segment
-# received, and the processing state after finalize. Segments must come in order; sending
-# one again replaces it (a client resuming after a crash may repeat the last one), a gap is
-# refused. Processing takes PROCESSING_POLLS status checks, and fails for a video whose first
-# bytes carry FAILING_MARKER (``/_sandbox/media/processing-fails.mp4`` serves one).
-
-PROCESSING_POLLS = 2
-CHECK_AFTER_SECS = 1
-FAILING_MARKER = b"processing-fails"
-
-
-def _session(
-    state: SandboxState, user: XUser, media_id: str
-) -> tuple[dict[str, Any], Response | None]:
-    media = state.get_media(SLUG, media_id)
-    if media is None or "chunked" not in media or media["owner_id"] != user.id:
-        return {}, _invalid(f"Invalid media_id: {media_id}", parameters={"media_id": [media_id]})
-    if media["expires_at"] <= time.time():
-        return {}, _invalid("The upload session has expired.", parameters={"media_id": [media_id]})
-    return media, None
-
-
-@api.add("POST", r"/2/media/upload/initialize", name="initializeMediaUpload")
-@_authed
-def upload_initialize(
-    state: SandboxState, request: Request, match: re.Match[str], user: XUser
-) -> Response:
-    body = request.json_body
-    if request.content_type != "application/json" or not isinstance(body, dict):
-        return _invalid("Request body must be a JSON object sent as application/json.")
-    if errors := rules.check_initialize(body):
-        return _invalid(*errors)
-    media_id = state.new_id()
-    kind = rules.media_kind(body["media_category"])
-    media = {
-        "id": media_id,
-        "media_key": f"{_KEY_PREFIX.get(kind, '7')}_{media_id}",
-        "owner_id": user.id,
-        "category": body["media_category"],
-        "size": body["total_bytes"],
-        "expires_at": time.time() + MEDIA_TTL_S,
-        "chunked": {"total_bytes": body["total_bytes"], "segments": {}, "state": "uploading"},
-    }
-    state.add_media(SLUG, media)
-    data = {"id": media_id, "media_key": media["media_key"], "expires_after_secs": MEDIA_TTL_S}
-    return Response.json(200, {"data": data})
-
-
-@api.add("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/append", name="appendMediaUpload")
-@_authed
-def upload_append(
-    state: SandboxState, request: Request, match: re.Match[str], user: XUser
-) -> Response:
-    media, error = _session(state, user, match["id"])
-    if error is not None:
-        return error
-    fields, data = _upload_fields(request)
-    if isinstance(data, Response):
-        return data
-    index, errors = rules.check_append(fields, data)
-    if errors:
-        return _invalid(*errors)
-    session = media["chunked"]
-    segments: dict[str, int] = session["segments"]
-    if session["state"] != "uploading":
-        return _invalid("The upload session is already finalized.")
-    if index > len(segments):
-        return _invalid(
-            f"$.segment_index: expected {len(segments)} (segments in order), got {index}"
-        )
-    segments[str(index)] = len(data)
-    if sum(segments.values()) > session["total_bytes"]:
-        return _invalid(f"Segments exceed total_bytes ({session['total_bytes']}).")
-    if index == 0:
-        session["fails"] = FAILING_MARKER in data[:4096]
-    state.add_media(SLUG, media)
-    return Response.json(200, {"data": {"expires_at": int(media["expires_at"])}})
-
-
-@api.add("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/finalize", name="finalizeMediaUpload")
-@_authed
-def upload_finalize(
-    state: SandboxState, request: Request, match: re.Match[str], user: XUser
-) -> Response:
-    media, error = _session(state, user, match["id"])
-    if error is not None:
-        return error
-    session = media["chunked"]
-    if session["state"] == "uploading":
-        received = sum(session["segments"].values())
-        if received != session["total_bytes"]:
-            return _invalid(
-                f"File size mismatch: received {received} of {session['total_bytes']} bytes."
-            )
-        session.update(state="pending", polls_left=PROCESSING_POLLS)
-        state.add_media(SLUG, media)
-    return Response.json(200, {"data": _media_status(media)})
-
-
-@api.add("GET", r"/2/media/upload", name="getMediaUploadStatus")
-@_authed
-def upload_status(
-    state: SandboxState, request: Request, match: re.Match[str], user: XUser
-) -> Response:
-    media_id, command = request.arg("media_id") or "", request.arg("command")
-    if not rules.is_numeric_id(media_id) or command not in (None, "STATUS"):
-        return _invalid("The `media_id` and `command` (STATUS) query parameters are invalid.")
-    media, error = _session(state, user, media_id)
-    if error is not None:
-        return error
-    session = media["chunked"]
-    if session["state"] in ("pending", "in_progress"):
-        session["polls_left"] -= 1
-        if session["polls_left"] > 0:
-            session["state"] = "in_progress"
-        else:
-            session["state"] = "failed" if session.get("fails") else "succeeded"
-        state.add_media(SLUG, media)
-    return Response.json(200, {"data": _media_status(media)})
-
-
-def _media_status(media: dict[str, Any]) -> dict[str, Any]:
-    session = media["chunked"]
-    data: dict[str, Any] = {
-        "id": media["id"],
-        "media_key": media["media_key"],
-        "size": session["total_bytes"],
-        "expires_after_secs": max(0, int(media["expires_at"] - time.time())),
-    }
-    progress = {"pending": 0, "in_progress": 50, "succeeded": 100, "failed": 100}
-    if session["state"] in progress:
-        info: dict[str, Any] = {
-            "state": session["state"],
-            "progress_percent": progress[session["state"]],
-        }
-        if session["state"] in ("pending", "in_progress"):
-            info["check_after_secs"] = CHECK_AFTER_SECS
-        if session["state"] == "failed":
-            # Not in the v2 spec's ProcessingInfo, but what X sends (v1.1 docs' shape).
-            info["error"] = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video"}
-        data["processing_info"] = info
-    return data
-
-
-def _upload_fields(request: Request) -> tuple[dict[str, Any], bytes | Response]:
-    """The upload's fields and media bytes, from a multipart or a JSON (base64) body."""
-    if request.content_type == "multipart/form-data":
-        fields: dict[str, Any] = {**request.form, **request.files}
-        upload = request.files.get("media")
-        data = upload.data if upload else request.form.get("media", "").encode()
-        return fields, data
-    if request.content_type == "application/json" and isinstance(request.json_body, dict):
-        fields = dict(request.json_body)
-        encoded = fields.get("media", "")
-        try:
-            return fields, base64.b64decode(encoded, validate=True) if encoded else b""
-        except (binascii.Error, TypeError, ValueError):
-            return fields, _invalid("$.media: must be base64-encoded in a JSON body")
-    return {}, _invalid("Send media as multipart/form-data (or JSON with base64 media).")
 
 
 # --- Public post pages (/x-web) -------------------------------------------------------
@@ -559,13 +277,13 @@ def _page(post: dict[str, Any]) -> str:
 def _fault_response(fault: Fault, request: Request) -> Response:
     if fault.kind == "rate_limit":
         reset = math.ceil(time.time() + fault.retry_after)
-        response = _problem(429, "Too Many Requests")
+        response = problem(429, "Too Many Requests")
         response.headers.update({"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)})
         return response
     if fault.kind == "server_error":
-        return _problem(503, "Service Unavailable")
+        return problem(503, "Service Unavailable")
     if fault.kind == "expired_token":
-        return _problem(401, "Unauthorized")
+        return problem(401, "Unauthorized")
     if fault.kind == "no_credits":
         # None of the spec's Problem types is about billing, so none is close: this keeps the
         # type and body reported from the live API.
@@ -584,7 +302,7 @@ def _fault_response(fault: Fault, request: Request) -> Response:
 
 
 def _not_found(request: Request) -> Response:
-    return _problem(404, "Not Found")
+    return problem(404, "Not Found")
 
 
 def _finish(request: Request, route: Route | None, response: Response) -> Response:

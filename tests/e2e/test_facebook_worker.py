@@ -26,12 +26,12 @@ def posts_to(stack: Stack, suffix: str) -> int:
 
 
 @pytest.fixture
-def page(store: Store) -> SocialAccount:
+def fb_page(store: Store) -> SocialAccount:
     return SocialAccountFactory.create(store=store, platform="facebook")
 
 
 def test_worker_killed_between_the_photo_uploads_and_the_post_makes_one_post(
-    api: APIClient, store: Store, page: SocialAccount, stack: Stack
+    api: APIClient, store: Store, fb_page: SocialAccount, stack: Stack
 ) -> None:
     # Every photo upload takes 2 s: the worker is killed after the first one is saved.
     stack.fault("facebook", method="POST", path=r"/v25\.0/[0-9]+/photos", kind="latency",
@@ -71,7 +71,7 @@ def test_worker_killed_between_the_photo_uploads_and_the_post_makes_one_post(
 
 
 def test_worker_killed_between_the_reel_upload_and_its_finish_makes_one_reel(
-    api: APIClient, store: Store, page: SocialAccount, stack: Stack
+    api: APIClient, store: Store, fb_page: SocialAccount, stack: Stack
 ) -> None:
     # The hand-over to rupload takes 2 s: the worker is killed after the session is saved.
     stack.fault("facebook", method="POST", path=r"/rupload/.*", kind="latency", delay_s=2,
@@ -107,13 +107,15 @@ def test_worker_killed_between_the_reel_upload_and_its_finish_makes_one_reel(
     assert target.url == post["permalink_url"]
     phases = [
         (r.get("form") or {}).get("upload_phase")
-        for r in stack.calls("facebook", "POST", f"/v25.0/{page.platform_account_id}/video_reels")
+        for r in stack.calls(
+            "facebook", "POST", f"/v25.0/{fb_page.platform_account_id}/video_reels"
+        )
     ]
     assert phases == ["start", "finish"]  # one session, one publishing call
 
 
 def test_x_threads_instagram_and_facebook_are_published_by_a_real_worker_in_one_request(
-    api: APIClient, store: Store, x_account: SocialAccount, page: SocialAccount, stack: Stack
+    api: APIClient, store: Store, x_account: SocialAccount, fb_page: SocialAccount, stack: Stack
 ) -> None:
     for slug in ("threads", "instagram"):
         SocialAccountFactory.create(store=store, platform=slug)

@@ -34,7 +34,7 @@ def facebook(sandbox: SandboxServer, settings: Any) -> SandboxServer:
 
 
 @pytest.fixture
-def page(store: Store) -> SocialAccount:
+def fb_page(store: Store) -> SocialAccount:
     return SocialAccountFactory.create(store=store, platform="facebook")
 
 
@@ -117,7 +117,7 @@ def expected_calls(fmt: str, post: dict[str, Any], target: PostTarget) -> list[t
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_every_format_is_published_with_its_permalink_in_the_required_calls(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer, fmt: str
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer, fmt: str
 ) -> None:
     items, options = FORMATS[fmt]
     answer = publish(api, store, media=[media(facebook, k, n) for k, n in items], options=options)
@@ -132,7 +132,7 @@ def test_every_format_is_published_with_its_permalink_in_the_required_calls(
     assert one["post_id"] == (post["object_id"] if fmt in ("video", "reel") else post["id"])
     page_html = requests.get(post["permalink_url"], timeout=5)
     assert page_html.status_code == 200 and TEXT in page_html.text
-    assert calls(facebook, page.platform_account_id) == expected_calls(fmt, post, target)
+    assert calls(facebook, fb_page.platform_account_id) == expected_calls(fmt, post, target)
 
     if fmt == "text":  # the link in its own field, the text as it was written
         assert sent(facebook, "/feed") == [{"message": TEXT, "link": LINK}]
@@ -154,7 +154,7 @@ def test_every_format_is_published_with_its_permalink_in_the_required_calls(
 
 
 def test_a_link_post_without_text_sends_only_the_link(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     publish(api, store, text="")
     target_publish(target_id=only_target().pk)
@@ -163,7 +163,7 @@ def test_a_link_post_without_text_sends_only_the_link(
 
 
 def test_a_video_still_processing_after_the_wait_resumes_on_the_next_attempt(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer, settings: Any
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer, settings: Any
 ) -> None:
     settings.FACEBOOK_VIDEO_WAIT_SECONDS = 0
     publish(api, store, media=[media(facebook, "video", "v", "?sandbox_polls=1")])
@@ -180,7 +180,7 @@ def test_a_video_still_processing_after_the_wait_resumes_on_the_next_attempt(
 
 
 def test_a_video_in_error_fails_with_the_reason_and_advice(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     publish(api, store, media=[media(facebook, "video", "v", "?sandbox_error=6000")])
     target_publish(target_id=only_target().pk)
@@ -192,17 +192,17 @@ def test_a_video_in_error_fails_with_the_reason_and_advice(
 
 
 def test_the_reels_daily_cap_refuses_before_uploading(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     for n in range(30):  # 30 Reels already published today
         facebook.state.add_post("facebook", {
-            "id": f"{page.platform_account_id}_{n}", "page_id": page.platform_account_id,
+            "id": f"{fb_page.platform_account_id}_{n}", "page_id": fb_page.platform_account_id,
             "object_id": str(n), "reel": True, "created_epoch": timezone.now().timestamp(),
-            "message": "", "permalink_url": "", "username": page.handle, "media": [], "link": "",
+            "message": "", "permalink_url": "", "username": fb_page.handle, "media": [], "link": "",
             "created_time": "",
         })  # fmt: skip
         facebook.state.add_media("facebook", {
-            "id": str(n), "kind": "reel", "page_id": page.platform_account_id, "post_id": "",
+            "id": str(n), "kind": "reel", "page_id": fb_page.platform_account_id, "post_id": "",
             "created_epoch": timezone.now().timestamp(), "finished": True, "uploaded": True,
             "state": "ready", "error": "", "url": "", "polls_left": 0,
         })  # fmt: skip
@@ -215,20 +215,20 @@ def test_the_reels_daily_cap_refuses_before_uploading(
 
 
 def test_an_expired_token_fails_the_target_and_flags_the_account(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     fault(facebook, method="POST", path=r"/v25\.0/[0-9]+/feed", kind="expired_token")
     publish(api, store)
     target_publish(target_id=only_target().pk)
     target = only_target()
     assert (target.status, target.error_code) == (TargetStatus.FAILED, "auth_revoked")
-    page.refresh_from_db()
-    assert page.status == SocialAccount.Status.NEEDS_RECONNECT
+    fb_page.refresh_from_db()
+    assert fb_page.status == SocialAccount.Status.NEEDS_RECONNECT
     assert "session has been invalidated" in target.platform_error
 
 
 def test_a_rate_limit_waits_for_the_advised_time_then_publishes_once(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     fault(facebook, method="POST", path=r"/v25\.0/[0-9]+/feed", kind="rate_limit",
           retry_after=600)  # fmt: skip
@@ -249,7 +249,7 @@ def test_a_rate_limit_waits_for_the_advised_time_then_publishes_once(
 
 @pytest.mark.parametrize("path", [r"/v25\.0/[0-9]+/feed", r"/v25\.0/[0-9]+/video_reels"])
 def test_a_lost_publish_answer_is_settled_by_looking_not_by_reposting(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer, settings: Any,
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer, settings: Any,
     path: str,
 ) -> None:  # fmt: skip
     settings.PLATFORM_HTTP_TIMEOUT = 0.5
@@ -271,7 +271,7 @@ def test_a_lost_publish_answer_is_settled_by_looking_not_by_reposting(
 
 
 def test_unpublish_deletes_the_post(
-    api: APIClient, store: Store, page: SocialAccount, facebook: SandboxServer
+    api: APIClient, store: Store, fb_page: SocialAccount, facebook: SandboxServer
 ) -> None:
     answer = publish(api, store, media=[media(facebook, "image", "a")])
     target_publish(target_id=only_target().pk)
@@ -290,7 +290,7 @@ def test_unpublish_deletes_the_post(
 
 
 def test_x_threads_instagram_and_facebook_in_one_request_are_all_published(
-    api: APIClient, store: Store, x_account: SocialAccount, page: SocialAccount,
+    api: APIClient, store: Store, x_account: SocialAccount, fb_page: SocialAccount,
     facebook: SandboxServer, settings: Any,
 ) -> None:  # fmt: skip
     settings.THREADS_CONTAINER_POLL_SECONDS = 0.01

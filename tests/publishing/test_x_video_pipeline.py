@@ -3,13 +3,16 @@ the video streams from the sandbox's media route into X's chunked upload."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import time_machine
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox.core import SandboxServer
+from publishing.services.dispatcher import dispatch_due
 from publishing.services.pipeline import target_publish
 from tests.support.api import PUBLISH_URL
 from tests.support.api import publish as publish_request
@@ -63,6 +66,32 @@ def test_a_12_mb_video_is_uploaded_in_3_segments_processed_then_posted(
     result = api.get(f"{PUBLISH_URL}/{answer['post_id']}").json()
     assert result["status"] == "published"
     assert result["results"][0]["post_id"] == tweet["id"]
+
+
+def test_a_video_still_processing_after_the_wait_is_polled_again_on_the_next_attempt(
+    api: APIClient,
+    store: Store,
+    x_account: SocialAccount,
+    sandbox: SandboxServer,
+    settings: Any,
+) -> None:
+    settings.X_MEDIA_PROCESSING_WAIT_SECONDS = 0  # X asks to check back after 1 s
+    publish_video(api, store, f"{sandbox.base_url}/_sandbox/media/clip.mp4")
+    target_publish(target_id=PostTarget.objects.get().pk)
+    target = PostTarget.objects.get()
+    assert (target.status, target.error_code) == (TargetStatus.QUEUED, "media_processing")
+    assert sandbox.state.posts("x") == []
+    assert target.due_at is not None
+    with time_machine.travel(target.due_at + timedelta(seconds=1)):
+        settings.X_MEDIA_PROCESSING_WAIT_SECONDS = 5
+        dispatch_due()
+        target_publish(target_id=target.pk)
+
+    assert PostTarget.objects.get().status == TargetStatus.PUBLISHED
+    calls = x_calls(sandbox)
+    assert calls.count("POST /2/media/upload/initialize") == 1  # uploaded once, polled again
+    assert calls.count("GET /2/media/upload") == 2
+    assert len(sandbox.state.posts("x")) == 1
 
 
 def test_a_video_x_fails_to_process_fails_the_target_with_xs_reason_and_no_post(

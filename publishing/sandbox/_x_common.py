@@ -1,0 +1,80 @@
+"""What every X route of the sandbox needs: the slug, who is calling (bearer token
+``sbx.x.<username>``), and X's error bodies. Split from ``x.py`` with ``_x_media.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from publishing.sandbox.core import Request, Response, SandboxState
+
+SLUG = "x"
+TOKEN_PREFIX = "sbx.x."
+_TOKEN_RE = re.compile(r"sbx\.x\.([A-Za-z0-9_]{1,15})")
+
+
+# --- Users ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class XUser:
+    id: str
+    username: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.username} (sandbox)"
+
+
+def sandbox_user_id(username: str) -> str:
+    """Stable numeric id for a username: the same on every run and every machine."""
+    digest = hashlib.sha256(f"sandbox-x:{username.lower()}".encode()).digest()
+    return str(10**17 + int.from_bytes(digest[:8], "big") % (9 * 10**17))  # 18 digits
+
+
+def sandbox_token(username: str) -> str:
+    """The bearer token the sandbox accepts as ``username`` (``sbx.x.<username>``)."""
+    return TOKEN_PREFIX + username
+
+
+def user_of(request: Request) -> XUser | None:
+    found = _TOKEN_RE.fullmatch(request.bearer_token or "")
+    return XUser(sandbox_user_id(found.group(1)), found.group(1)) if found else None
+
+
+UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
+
+
+def authed(handler: UserHandler) -> Callable[[SandboxState, Request, re.Match[str]], Response]:
+    def wrapper(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+        user = user_of(request)
+        if user is None:
+            return problem(401, "Unauthorized")
+        return handler(state, request, match, user)
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+# --- Error bodies ---------------------------------------------------------------------
+
+
+def problem(status: int, title: str, detail: str | None = None) -> Response:
+    """X's generic problem (``type: about:blank``), as sent for 401, 403, 429, 5xx."""
+    body = {"title": title, "type": "about:blank", "status": status, "detail": detail or title}
+    return Response.json(status, body)
+
+
+def invalid(*messages: str, parameters: dict[str, list[str]] | None = None) -> Response:
+    # X's 400: a generic detail, the specifics in ``errors[].message``.
+    return Response.json(
+        400,
+        {
+            "errors": [{"parameters": parameters or {}, "message": m} for m in messages],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.x.com/2/problems/invalid-request",
+        },
+    )
