@@ -68,11 +68,20 @@ def _check(response: requests.Response) -> None:
         raise _Refused(f"HTTP {response.status_code}")
 
 
+def _client(platform: str) -> tuple[str, str]:
+    """The app's id and secret as the connect flow uses them (the sandbox's app when the
+    platform has no credentials of its own)."""
+    from accounts.oauth.backends import backend_for  # the backends import the services
+
+    found = backend_for(platform).connect_settings()
+    return found["KEY"], found["SECRET"]
+
+
 def _x(http: Http, tokens: Tokens) -> Revocation:
     # Confidential clients authenticate with Basic auth; public clients name themselves.
-    secret = settings.X_CLIENT_SECRET
-    auth = (settings.X_CLIENT_ID, secret) if secret else None
-    client = {} if secret else {"client_id": settings.X_CLIENT_ID}
+    client_id, secret = _client("x")
+    auth = (client_id, secret) if secret else None
+    client = {} if secret else {"client_id": client_id}
     pairs = ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token"))
     for token, hint in pairs:
         if token:
@@ -96,11 +105,8 @@ def _youtube(http: Http, tokens: Tokens) -> Revocation:
 def _tiktok(http: Http, tokens: Tokens) -> Revocation:
     if not tokens.access_token:
         return Revocation(UNCONFIRMED, "TikTok revokes an access token, and none was stored.")
-    data = {
-        "client_key": settings.TIKTOK_CLIENT_KEY,
-        "client_secret": settings.TIKTOK_CLIENT_SECRET,
-        "token": tokens.access_token,
-    }
+    client_key, client_secret = _client("tiktok")
+    data = {"client_key": client_key, "client_secret": client_secret, "token": tokens.access_token}
     _check(http.request("POST", f"{settings.TIKTOK_API_BASE_URL}/v2/oauth/revoke/", data=data))
     return Revocation(REVOKED, "TikTok revoked the access token.")
 

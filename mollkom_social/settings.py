@@ -203,7 +203,10 @@ MEDIA_IMAGE_MAX_PIXELS = env_int("MEDIA_IMAGE_MAX_PIXELS", 50_000_000)
 # MEDIA_ROOT, and handed over as MEDIA_PUBLIC_BASE_URL/media/relay/<name>. The platform fetches
 # it from there, so the base must be reachable from the internet in production.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", "") or DATA_DIR / "media")
-MEDIA_PUBLIC_BASE_URL = env_str("MEDIA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where browsers and platforms reach this service: the OAuth callback each platform app
+# registers is PUBLIC_BASE_URL + /connect/<platform>/callback.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MEDIA_PUBLIC_BASE_URL = env_str("MEDIA_PUBLIC_BASE_URL", PUBLIC_BASE_URL).rstrip("/")
 MEDIA_RELAY_KEEP_HOURS = env_float("MEDIA_RELAY_KEEP_HOURS", 48.0)
 MEDIA_RELAY_CLEAN_INTERVAL_SECONDS = env_float("MEDIA_RELAY_CLEAN_INTERVAL_SECONDS", 3600.0)
 MEDIA_RELAY_SOURCE_MAX_BYTES = env_int("MEDIA_RELAY_SOURCE_MAX_BYTES", 50 * 1024 * 1024)
@@ -224,6 +227,29 @@ X_WEB_BASE_URL = env_platform_url(
 # Seconds one try waits for X to process a video or GIF; past it the try ends retryable and
 # the next one polls the same media again (like the other platforms' *_WAIT_SECONDS).
 X_MEDIA_PROCESSING_WAIT_SECONDS = env_float("X_MEDIA_PROCESSING_WAIT_SECONDS", 300.0)
+
+# --- Connecting accounts (accounts/oauth) -----------------------------------------------
+
+# A connect flow's state (and PKCE verifier) is good for this long, and only once.
+CONNECT_STATE_TTL_SECONDS = env_int("CONNECT_STATE_TTL_SECONDS", 600)
+# The sandbox's registered app, used by every platform that has no client id of its own.
+SANDBOX_OAUTH_CLIENT_ID = env_str("SANDBOX_OAUTH_CLIENT_ID", "mollkom-sandbox")
+SANDBOX_OAUTH_CLIENT_SECRET = env_str("SANDBOX_OAUTH_CLIENT_SECRET", "mollkom-sandbox-secret")
+# Beat refreshes tokens expiring within TOKEN_REFRESH_AHEAD_SECONDS, every
+# TOKEN_REFRESH_INTERVAL_SECONDS; a publish refreshes first when its token has less than
+# TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS left.
+TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 900)
+TOKEN_REFRESH_INTERVAL_SECONDS = env_float("TOKEN_REFRESH_INTERVAL_SECONDS", 60.0)
+TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS = env_int("TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS", 300)
+X_AUTHORIZE_URL = env_platform_url(
+    "X_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/x-web/i/oauth2/authorize",
+    real="https://x.com/i/oauth2/authorize",
+    sandboxed=_x_sandboxed,
+)
+X_OAUTH_SCOPES = env_str(
+    "X_OAUTH_SCOPES", "tweet.read tweet.write users.read media.write offline.access"
+)
 
 # --- Secrets --------------------------------------------------------------------------
 
@@ -476,3 +502,28 @@ YOUTUBE_OAUTH_BASE_URL = env_platform_url(
     sandboxed=_youtube_sandboxed,
 )
 ACCOUNT_REVOKE_TIMEOUT_SECONDS = env_float("ACCOUNT_REVOKE_TIMEOUT_SECONDS", 10.0)
+
+# Connecting YouTube (Google OAuth) and TikTok (Login Kit): see "Connecting accounts" above.
+YOUTUBE_AUTHORIZE_URL = env_platform_url(
+    "YOUTUBE_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/youtube-web/o/oauth2/v2/auth",
+    real="https://accounts.google.com/o/oauth2/v2/auth",
+    sandboxed=_youtube_sandboxed,
+)
+YOUTUBE_TOKEN_URL = env_platform_url(
+    "YOUTUBE_TOKEN_URL",
+    sandbox=f"{SANDBOX_URL}/youtube/token",
+    real="https://oauth2.googleapis.com/token",
+    sandboxed=_youtube_sandboxed,
+)
+YOUTUBE_OAUTH_SCOPES = env_str(
+    "YOUTUBE_OAUTH_SCOPES",
+    "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.force-ssl",
+)
+TIKTOK_AUTHORIZE_URL = env_platform_url(
+    "TIKTOK_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/tiktok-web/v2/auth/authorize/",
+    real="https://www.tiktok.com/v2/auth/authorize/",
+    sandboxed=_tiktok_sandboxed,
+)
+TIKTOK_OAUTH_SCOPES = env_str("TIKTOK_OAUTH_SCOPES", "user.info.basic,video.publish")

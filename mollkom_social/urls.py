@@ -8,6 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsApi
+from accounts.api.views import SocialConnectApi
+from accounts.views import connect_callback
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.views.home import root
 from dashboard.views.team import invitation
@@ -29,6 +31,7 @@ def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 api_v1 = [
+    path("social-connect", SocialConnectApi.as_view(), name="social-connect"),
     path("social-publish", SocialPublishApi.as_view(), name="social-publish"),
     path(
         "social-publish/<str:post_id>/retry",
@@ -76,5 +79,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
     path("media/relay/<str:name>", relayed_media, name="media-relay"),
+    path("connect/<str:platform>/callback", connect_callback, name="connect-callback"),
     path("admin/", admin.site.urls),
 ]

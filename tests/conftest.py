@@ -8,6 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import SocialAccount, Store
+from publishing.sandbox._oauth import register_app_everywhere
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.factories import ApiKeyFactory, SocialAccountFactory, StoreFactory
 from tests.support.sandbox import platform_urls
@@ -57,6 +58,13 @@ def sandbox(settings: Any) -> Iterator[SandboxServer]:
         setattr(settings, name, value)
     settings.MEDIA_ALLOW_LOOPBACK = True
     settings.MEDIA_ALLOW_HTTP = True
+    # The sandbox knows our app, as `make run`'s does (revocation authenticates with it).
+    register_app_everywhere(
+        server.state.oauth,
+        client_id=settings.SANDBOX_OAUTH_CLIENT_ID,
+        client_secret=settings.SANDBOX_OAUTH_CLIENT_SECRET,
+        public_base_url=settings.PUBLIC_BASE_URL,
+    )
     try:
         yield server
     finally:

@@ -1,5 +1,6 @@
 """What every X route of the sandbox needs: the slug, who is calling (bearer token
-``sbx.x.<username>``), and X's error bodies. Split from ``x.py`` with ``_x_media.py``."""
+``sbx.x.<username>``, or one the OAuth endpoints issued), and X's error bodies. Split from
+``x.py`` with ``_x_media.py``."""
 
 from __future__ import annotations
 
@@ -39,9 +40,13 @@ def sandbox_token(username: str) -> str:
     return TOKEN_PREFIX + username
 
 
-def user_of(request: Request) -> XUser | None:
-    found = _TOKEN_RE.fullmatch(request.bearer_token or "")
-    return XUser(sandbox_user_id(found.group(1)), found.group(1)) if found else None
+def user_of(state: SandboxState, request: Request) -> XUser | None:
+    token = request.bearer_token or ""
+    if found := _TOKEN_RE.fullmatch(token):
+        return XUser(sandbox_user_id(found.group(1)), found.group(1))
+    # A token issued by the OAuth endpoints in x.py (short-lived, revocable).
+    grant = state.oauth.grant_for(SLUG, token)
+    return XUser(sandbox_user_id(grant.username), grant.username) if grant else None
 
 
 UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
@@ -49,7 +54,7 @@ UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
 
 def authed(handler: UserHandler) -> Callable[[SandboxState, Request, re.Match[str]], Response]:
     def wrapper(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-        user = user_of(request)
+        user = user_of(state, request)
         if user is None:
             return problem(401, "Unauthorized")
         return handler(state, request, match, user)

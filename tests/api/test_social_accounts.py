@@ -308,9 +308,14 @@ def _refused(base_url: str, platform: str, account: SocialAccount, token: str) -
 @pytest.mark.parametrize(
     ("platform", "path", "form"),
     [
-        ("x", "/2/oauth2/revoke", {"token_type_hint": "access_token", "client_id": ""}),
+        # X: the sandbox's app, a confidential client, authenticates with Basic auth.
+        ("x", "/2/oauth2/revoke", {"token_type_hint": "access_token"}),
         ("youtube", "/oauth2/revoke", {}),
-        ("tiktok", "/v2/oauth/revoke/", {"client_key": "", "client_secret": ""}),
+        (
+            "tiktok",
+            "/v2/oauth/revoke/",
+            {"client_key": "mollkom-sandbox", "client_secret": "mollkom-sandbox-secret"},
+        ),
         ("instagram", "/fb/v25.0/me/permissions", None),
     ],
 )

@@ -8,12 +8,18 @@ import pytest
 import requests
 
 from publishing.sandbox import instagram, tiktok, x, youtube
+from publishing.sandbox._oauth import register_app_everywhere
 from publishing.sandbox.core import SandboxServer, serve_in_thread
+
+APP = ("app", "secret")
 
 
 @pytest.fixture
 def server() -> Iterator[SandboxServer]:
     server, _ = serve_in_thread()
+    register_app_everywhere(
+        server.state.oauth, client_id=APP[0], client_secret=APP[1], public_base_url="http://s"
+    )
     yield server
     server.stop()
 
@@ -47,8 +53,10 @@ def test_google_revoke_takes_the_token_once(server: SandboxServer) -> None:
 def test_tiktok_revoke_needs_the_apps_credentials(server: SandboxServer) -> None:
     url, token = f"{server.base_url}/tiktok/v2/oauth/revoke/", tiktok.sandbox_token("shop")
     incomplete = requests.post(url, data={"token": token}, timeout=5)
-    full = {"client_key": "key", "client_secret": "secret", "token": token}
+    wrong = requests.post(url, data={"client_key": "app", "client_secret": "no", "token": token})
+    full = {"client_key": APP[0], "client_secret": APP[1], "token": token}
     done = requests.post(url, data=full, timeout=5)
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "invalid_client")
     assert (incomplete.status_code, incomplete.json()["error"]) == (400, "invalid_request")
     assert "client_key" in incomplete.json()["error_description"]
     assert (done.status_code, done.json()) == (200, {})
@@ -75,7 +83,7 @@ def test_meta_permissions_delete_only_on_the_facebook_host(server: SandboxServer
 def test_reset_forgets_revocations(server: SandboxServer) -> None:
     token = x.sandbox_token("shop")
     requests.post(
-        f"{server.base_url}/x/2/oauth2/revoke", data={"token": token, "client_id": ""}, timeout=5
+        f"{server.base_url}/x/2/oauth2/revoke", data={"token": token}, auth=APP, timeout=5
     )
     assert server.state.is_revoked(token)
     requests.post(f"{server.base_url}/_sandbox/reset", timeout=5).raise_for_status()
