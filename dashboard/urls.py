@@ -2,12 +2,23 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.views import calendar, compose, home, posts, team
+from dashboard.views import accounts, calendar, compose, home, posts, team
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("stores/<uuid:store_id>/", home.overview, name="overview"),
+    path("stores/<uuid:store_id>/accounts/", accounts.accounts, name="accounts"),
+    path(
+        "stores/<uuid:store_id>/accounts/<str:platform>/connect",
+        accounts.account_connect,
+        name="account-connect",
+    ),
+    path(
+        "stores/<uuid:store_id>/accounts/<int:account_id>/disconnect",
+        accounts.account_disconnect,
+        name="account-disconnect",
+    ),
     path("stores/<uuid:store_id>/compose/", compose.compose, name="compose"),
     path("stores/<uuid:store_id>/compose/preview", compose.compose_preview, name="compose-preview"),
     path(
