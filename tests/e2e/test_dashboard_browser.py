@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import Membership, SocialAccount, Store
 from publishing.models import Post
+from publishing.sandbox._oauth import register_app_everywhere
 from tests.e2e.conftest import Stack
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -43,10 +44,22 @@ def running(stack: Stack) -> Stack:
 
 
 @pytest.fixture
-def merchant(store: Store, x_account: SocialAccount) -> User:
+def merchant(store: Store) -> User:
     user = User.objects.create_user("huda", password="a-long-pass-9")
     Membership.objects.create(store=store, user=user, role="owner")
     return user
+
+
+@pytest.fixture
+def oauth_ready(live_server: Any, running: Stack, settings: Any) -> None:
+    """The sandbox knows our app, its callbacks on the live server."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    register_app_everywhere(
+        running.sandbox.state.oauth,
+        client_id=settings.SANDBOX_OAUTH_CLIENT_ID,
+        client_secret=settings.SANDBOX_OAUTH_CLIENT_SECRET,
+        public_base_url=live_server.url,
+    )
 
 
 def _log_in(page: Page, base: str) -> None:
@@ -60,12 +73,20 @@ def _compose(page: Page, text: str) -> None:
     page.fill("#id_text", text)
 
 
-def test_compose_publish_schedule_and_cancel(
-    page: Page, live_server: Any, running: Stack, merchant: User, store: Store
+def test_connect_compose_publish_schedule_and_cancel(
+    page: Page, live_server: Any, running: Stack, oauth_ready: None, merchant: User, store: Store
 ) -> None:
     base = live_server.url
     _log_in(page, base)
     expect(page.locator("h1")).to_have_text(store.name)
+
+    # Connect X through the platform's consent page (the sandbox's), back to our page.
+    page.get_by_role("link", name="Accounts").click()
+    page.locator(".platform-card[data-platform=x]").get_by_role("button", name="Connect").click()
+    page.fill("input[name=username]", "huda_shop")
+    page.locator("button[name=decision][value=approve]").click()
+    expect(page.get_by_text("X is connected.")).to_be_visible()
+    expect(page.locator(".platform-card[data-platform=x]")).to_contain_text("@huda_shop")
 
     page.get_by_role("link", name="Compose").click()
     page.get_by_role("checkbox", name="X", exact=True).check()
@@ -109,7 +130,12 @@ def test_compose_publish_schedule_and_cancel(
 
 
 def test_the_same_journey_in_arabic(
-    browser: Browser, live_server: Any, running: Stack, merchant: User, store: Store
+    browser: Browser,
+    live_server: Any,
+    running: Stack,
+    merchant: User,
+    store: Store,
+    x_account: SocialAccount,
 ) -> None:
     context: BrowserContext = browser.new_context(locale="ar-SA")
     page = context.new_page()
