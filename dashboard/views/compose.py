@@ -101,13 +101,18 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
             idempotency_key=f"dashboard:{form.cleaned_data['request_id']}",
         )
     except ApiError as exc:
-        problems = (exc.details or {}).get("platforms") if isinstance(exc.details, dict) else None
+        details = exc.details if isinstance(exc.details, dict) else {}
+        lines = [
+            f"{platform}: {problem['message']}"
+            for platform, problems in (details.get("platforms") or {}).items()
+            for problem in problems
+        ]
         return _page(
             request,
             access,
             form,
             api_message=exc.message,
-            api_errors=_messages(problems or exc.details or []),
+            api_errors=lines or _messages(exc.details or []),
             status=400,
         )
     return redirect("dashboard:post", store_id=access.store.pk, post_id=outcome.body["post_id"])

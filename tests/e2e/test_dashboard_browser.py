@@ -95,7 +95,9 @@ def test_connect_compose_publish_schedule_and_cancel(
     expect(x_preview.locator(".counter.over")).to_be_visible()
     expect(x_preview).to_contain_text("the limit is 280")
     page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_role("alert")).to_contain_text("The post does not meet the rules of: x.")
+    refusal = page.locator(".error[role=alert]")
+    expect(refusal).to_contain_text("The post does not meet the rules of: x.")
+    expect(refusal).to_contain_text("x: X counts this text")
     assert not Post.objects.exists()
 
     _compose(page, "وصل حديثاً: فستان صيفي")
