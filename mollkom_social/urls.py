@@ -57,5 +57,6 @@ urlpatterns = [
     path("functions/v1/", include(api_v1)),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("connect/meta/", include("accounts.meta_urls")),
     path("admin/", admin.site.urls),
 ]
