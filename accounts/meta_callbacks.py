@@ -16,12 +16,14 @@ from accounts.meta_signed_request import SignedRequest, parse_signed_request
 from accounts.models import DataDeletionRequest, Platform, SocialAccount
 from accounts.services import social_account_disconnect
 
-# Which accounts each Meta app connects: the Facebook app connects Pages and Instagram through
-# Facebook Login; the Instagram app, Instagram Login accounts; the Threads app, Threads.
+# Which accounts each Meta app may have connected: the Facebook app, Pages (and Instagram through
+# Facebook Login when that is the same Meta app); the Instagram app (INSTAGRAM_CLIENT_ID: the
+# Instagram app's, or the Meta app's under INSTAGRAM_LOGIN=facebook), Instagram; the Threads
+# app, Threads. The user id narrows it to that user's accounts.
 _APP_ACCOUNTS: dict[str, Q] = {
     "facebook": Q(platform=Platform.FACEBOOK)
     | Q(platform=Platform.INSTAGRAM, login_kind="facebook"),
-    "instagram": Q(platform=Platform.INSTAGRAM, login_kind="instagram"),
+    "instagram": Q(platform=Platform.INSTAGRAM),
     "threads": Q(platform=Platform.THREADS),
 }
 
