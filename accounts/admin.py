@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.models import ApiKey, DataDeletionRequest, Membership, SocialAccount, Store
+from accounts.models import (
+    ApiKey,
+    DataDeletionRequest,
+    Membership,
+    SocialAccount,
+    Store,
+    StoreAllowedOrigin,
+)
 
 
 class MembershipInline(admin.TabularInline[Membership, Store]):
@@ -11,11 +18,20 @@ class MembershipInline(admin.TabularInline[Membership, Store]):
     autocomplete_fields = ["user"]
 
 
+class AllowedOriginInline(admin.TabularInline[StoreAllowedOrigin, Store]):
+    """Where the store's connect flows may send the merchant back (redirect_url's origin)."""
+
+    model = StoreAllowedOrigin
+    extra = 0
+    fields = ["origin", "created_at"]
+    readonly_fields = ["created_at"]
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin[Store]):
     list_display = ["name", "id", "timezone", "created_at"]
     search_fields = ["name", "id"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, AllowedOriginInline]
 
 
 @admin.register(Membership)

@@ -38,6 +38,31 @@ class Store(models.Model):
         return self.name
 
 
+class StoreAllowedOrigin(models.Model):
+    """An origin (scheme://host[:port]) the store's pages live on. A connect flow sends the
+    browser back only to a redirect_url on one of these: never an open redirect."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="allowed_origins")
+    origin = models.CharField(max_length=255, help_text="e.g. https://shop.example")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "origin"], name="one_row_per_store_origin")
+        ]
+
+    def __str__(self) -> str:
+        return self.origin
+
+    def clean(self) -> None:
+        from accounts.oauth.origins import normalize_origin  # the one parser of origins
+
+        try:
+            self.origin = normalize_origin(self.origin)
+        except ValueError as exc:
+            raise ValidationError({"origin": str(exc)}) from exc
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
@@ -135,6 +160,42 @@ class SocialAccount(models.Model):
     @refresh_token.setter
     def refresh_token(self, value: str) -> None:
         self.refresh_token_encrypted = crypto.encrypt(value)
+
+
+class ConnectState(models.Model):
+    """One OAuth connect flow in progress, found again by the `state` the platform echoes.
+
+    The browser carries no session of ours, so everything the callback needs lives here:
+    the store, the platform, where to send the browser back, the PKCE verifier. Only a
+    SHA-256 of the state is kept. Used once (a conditional UPDATE sets used_at), and only
+    until expires_at."""
+
+    state_hash = models.CharField(max_length=64, unique=True, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="connect_states")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    redirect_url = models.TextField()
+    code_verifier_encrypted = models.TextField(blank=True, editable=False)
+    # Set when the dashboard started the flow (a logged-in merchant), empty for the API.
+    initiated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="connect_state_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} connect for {self.store_id}"
+
+    @property
+    def code_verifier(self) -> str:
+        return crypto.decrypt(self.code_verifier_encrypted)
+
+    @code_verifier.setter
+    def code_verifier(self, value: str) -> None:
+        self.code_verifier_encrypted = crypto.encrypt(value)
 
 
 class DataDeletionRequest(models.Model):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiKey, Platform, SocialAccount, Store
+from accounts.models import ApiKey, Platform, SocialAccount, Store, StoreAllowedOrigin
+from accounts.oauth.origins import normalize_origin
 
 API_KEY_PREFIX = "mk_"
 
@@ -54,6 +57,16 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     return api_key
 
 
+def store_allowed_origin_add(*, store: Store, origin: str) -> StoreAllowedOrigin:
+    """Allow connect flows of the store to return to ``origin`` (idempotent)."""
+    try:
+        normalized = normalize_origin(origin)
+    except ValueError as exc:
+        raise ValidationError(f"{origin!r}: {exc}") from exc
+    allowed, _ = StoreAllowedOrigin.objects.get_or_create(store=store, origin=normalized)
+    return allowed
+
+
 @transaction.atomic
 def social_account_connect(
     *,
@@ -63,23 +76,47 @@ def social_account_connect(
     handle: str,
     access_token: str,
     refresh_token: str = "",
+    token_expires_at: datetime | None = None,
+    login_kind: str = "",
 ) -> SocialAccount:
-    """Connect (or reconnect) the store's account on a platform, replacing any earlier one."""
-    SocialAccount.objects.select_for_update().filter(store=store, platform=platform).exclude(
-        status=SocialAccount.Status.DISCONNECTED
-    ).update(
-        status=SocialAccount.Status.DISCONNECTED,
-        access_token_encrypted="",
-        refresh_token_encrypted="",
+    """Connect (or reconnect) the store's account on a platform.
+
+    Reconnecting the same platform account updates its row (its posts keep pointing at it);
+    another account replaces the earlier one, which is disconnected. A platform that sends
+    no refresh token on reconnect (Google, without re-consent) keeps the stored one."""
+    live = list(
+        SocialAccount.objects.select_for_update()
+        .filter(store=store, platform=platform)
+        .exclude(status=SocialAccount.Status.DISCONNECTED)
     )
-    account = SocialAccount(
-        store=store,
-        platform=Platform(platform),
-        platform_account_id=platform_account_id,
-        handle=handle,
-    )
+    account = next((a for a in live if a.platform_account_id == platform_account_id), None)
+    others = [a.pk for a in live if a is not account]
+    if others:
+        SocialAccount.objects.filter(pk__in=others).update(
+            status=SocialAccount.Status.DISCONNECTED,
+            access_token_encrypted="",
+            refresh_token_encrypted="",
+        )
+    if account is None:
+        account = (
+            SocialAccount.objects.select_for_update()
+            .filter(store=store, platform=platform, platform_account_id=platform_account_id)
+            .order_by("-updated_at")
+            .first()
+        )
+    if account is None:
+        account = SocialAccount(
+            store=store, platform=Platform(platform), platform_account_id=platform_account_id
+        )
+    keep_refresh = account.pk is not None and account.refresh_token_encrypted and not refresh_token
+    account.handle = handle
+    account.login_kind = login_kind or account.login_kind
+    account.status = SocialAccount.Status.CONNECTED
+    account.status_reason = ""
     account.access_token = access_token
-    account.refresh_token = refresh_token
+    if not keep_refresh:
+        account.refresh_token = refresh_token
+    account.token_expires_at = token_expires_at
     account.save()
     return account
 

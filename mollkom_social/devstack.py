@@ -85,6 +85,8 @@ def main() -> int:
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = dict(os.environ)
     env.setdefault("SANDBOX_URL", sandbox_url)
+    # Where the platforms (the sandbox's consent pages) send browsers back to.
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
     env["PYTHONUNBUFFERED"] = "1"
 

@@ -208,6 +208,32 @@ X_WEB_BASE_URL = env_platform_url(
     "X_WEB_BASE_URL", sandbox=f"{SANDBOX_URL}/x-web", real="https://x.com", sandboxed=_x_sandboxed
 )
 
+# --- Connecting accounts (accounts/oauth) -----------------------------------------------
+
+# Where browsers and platforms reach this service: the OAuth callback each platform app
+# registers is PUBLIC_BASE_URL + /connect/<platform>/callback.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A connect flow's state (and PKCE verifier) is good for this long, and only once.
+CONNECT_STATE_TTL_SECONDS = env_int("CONNECT_STATE_TTL_SECONDS", 600)
+# The sandbox's registered app, used by every platform that has no client id of its own.
+SANDBOX_OAUTH_CLIENT_ID = env_str("SANDBOX_OAUTH_CLIENT_ID", "mollkom-sandbox")
+SANDBOX_OAUTH_CLIENT_SECRET = env_str("SANDBOX_OAUTH_CLIENT_SECRET", "mollkom-sandbox-secret")
+# Beat refreshes tokens expiring within TOKEN_REFRESH_AHEAD_SECONDS, every
+# TOKEN_REFRESH_INTERVAL_SECONDS; a publish refreshes first when its token has less than
+# TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS left.
+TOKEN_REFRESH_AHEAD_SECONDS = env_int("TOKEN_REFRESH_AHEAD_SECONDS", 900)
+TOKEN_REFRESH_INTERVAL_SECONDS = env_float("TOKEN_REFRESH_INTERVAL_SECONDS", 60.0)
+TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS = env_int("TOKEN_REFRESH_BEFORE_PUBLISH_SECONDS", 300)
+X_AUTHORIZE_URL = env_platform_url(
+    "X_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/x-web/i/oauth2/authorize",
+    real="https://x.com/i/oauth2/authorize",
+    sandboxed=_x_sandboxed,
+)
+X_OAUTH_SCOPES = env_str(
+    "X_OAUTH_SCOPES", "tweet.read tweet.write users.read media.write offline.access"
+)
+
 # --- Secrets --------------------------------------------------------------------------
 
 # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
@@ -485,3 +511,28 @@ TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 102
 TIKTOK_STATUS_POLL_SECONDS = env_float("TIKTOK_STATUS_POLL_SECONDS", 5.0)
 TIKTOK_STATUS_WAIT_SECONDS = env_float("TIKTOK_STATUS_WAIT_SECONDS", 300.0)
 TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)
+
+# Connecting YouTube (Google OAuth) and TikTok (Login Kit): see "Connecting accounts" above.
+YOUTUBE_AUTHORIZE_URL = env_platform_url(
+    "YOUTUBE_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/youtube-web/o/oauth2/v2/auth",
+    real="https://accounts.google.com/o/oauth2/v2/auth",
+    sandboxed=_youtube_sandboxed,
+)
+YOUTUBE_TOKEN_URL = env_platform_url(
+    "YOUTUBE_TOKEN_URL",
+    sandbox=f"{SANDBOX_URL}/youtube/token",
+    real="https://oauth2.googleapis.com/token",
+    sandboxed=_youtube_sandboxed,
+)
+YOUTUBE_OAUTH_SCOPES = env_str(
+    "YOUTUBE_OAUTH_SCOPES",
+    "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.force-ssl",
+)
+TIKTOK_AUTHORIZE_URL = env_platform_url(
+    "TIKTOK_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/tiktok-web/v2/auth/authorize/",
+    real="https://www.tiktok.com/v2/auth/authorize/",
+    sandboxed=_tiktok_sandboxed,
+)
+TIKTOK_OAUTH_SCOPES = env_str("TIKTOK_OAUTH_SCOPES", "user.info.basic,video.publish")

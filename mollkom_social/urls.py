@@ -6,6 +6,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts.api.views import SocialConnectApi
+from accounts.views import connect_callback
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
@@ -24,6 +26,7 @@ def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 api_v1 = [
+    path("social-connect", SocialConnectApi.as_view(), name="social-connect"),
     path("social-publish", SocialPublishApi.as_view(), name="social-publish"),
     path(
         "social-publish/<str:post_id>/retry",
@@ -57,6 +60,7 @@ urlpatterns = [
     path("functions/v1/", include(api_v1)),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("connect/<str:platform>/callback", connect_callback, name="connect-callback"),
     path("connect/meta/", include("accounts.meta_urls")),
     path("admin/", admin.site.urls),
 ]

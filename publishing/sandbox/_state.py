@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from publishing.sandbox._oauth import OAuthStore
 from publishing.sandbox._wire import Request, rfc3339
 
 # Benchmarks publish thousands of posts; keep the newest requests rather than grow forever.
@@ -118,8 +119,11 @@ class SandboxState:
     store what its API needs. Getters return copies: callers never hold live references.
     """
 
-    def __init__(self, *, latency_ms: float = 0.0) -> None:
+    def __init__(self, *, latency_ms: float = 0.0, token_ttl_s: float = 7200.0) -> None:
         self._lock = threading.Lock()
+        # Apps, codes and tokens of the OAuth endpoints; kept across reset(), like the
+        # platforms' apps and the merchants' grants.
+        self.oauth = OAuthStore(token_ttl_s=token_ttl_s)
         self._initial_latency_ms = latency_ms
         self.latency_ms = latency_ms
         self._posts: dict[str, dict[str, dict[str, Any]]] = {}

@@ -7,7 +7,9 @@ Shapes follow the official OpenAPI spec (``shared/specs/x/x-api-v2.openapi.json`
 bodies are checked by ``_x_rules.py`` the way X checks them, so a client that passes here sends
 what X accepts.
 
-Auth: a bearer token ``sbx.x.<username>`` is that user; anything else is X's 401.
+Auth: a bearer token ``sbx.x.<username>`` is that user, as is a token issued by the OAuth
+endpoints (``/x-web/i/oauth2/authorize``, ``/x/2/oauth2/token``, ``/x/2/oauth2/revoke``,
+see ``_oauth.py``) while it lives; anything else is X's 401.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from publishing.sandbox import _oauth as oauth
 from publishing.sandbox import _x_rules as rules
 from publishing.sandbox.core import (
     Fault,
@@ -85,9 +88,13 @@ def sandbox_token(username: str) -> str:
     return TOKEN_PREFIX + username
 
 
-def _user(request: Request) -> XUser | None:
-    found = _TOKEN_RE.fullmatch(request.bearer_token or "")
-    return XUser(sandbox_user_id(found.group(1)), found.group(1)) if found else None
+def _user(state: SandboxState, request: Request) -> XUser | None:
+    token = request.bearer_token or ""
+    if found := _TOKEN_RE.fullmatch(token):
+        return XUser(sandbox_user_id(found.group(1)), found.group(1))
+    # A token issued by the OAuth endpoints below (short-lived, revocable).
+    grant = state.oauth.grant_for(SLUG, token)
+    return XUser(sandbox_user_id(grant.username), grant.username) if grant else None
 
 
 UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
@@ -95,13 +102,117 @@ UserHandler = Callable[[SandboxState, Request, re.Match[str], XUser], Response]
 
 def _authed(handler: UserHandler) -> Callable[[SandboxState, Request, re.Match[str]], Response]:
     def wrapper(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-        user = _user(request)
+        user = _user(state, request)
         if user is None:
             return _problem(401, "Unauthorized")
         return handler(state, request, match, user)
 
     wrapper.__name__ = handler.__name__
     return wrapper
+
+
+# --- OAuth 2.0 with PKCE (PLATFORMS.md 3.1) ------------------------------------------------
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return Response.json(status, {"error": error, "error_description": description})
+
+
+@web.add("GET", r"/i/oauth2/authorize")
+@web.add("POST", r"/i/oauth2/authorize")
+def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    checked = oauth.check_authorize(state.oauth, SLUG, request)
+    if isinstance(checked, Response):
+        return checked
+    params = checked.params
+
+    def back(**answer: str) -> Response:
+        return oauth.redirect(
+            oauth.with_query(checked.redirect_uri, {**answer, "state": checked.state})
+        )
+
+    if params.get("response_type") != "code":
+        return back(error="unsupported_response_type")
+    if not params.get("code_challenge") or params.get("code_challenge_method") not in (
+        "S256",
+        "plain",
+    ):
+        return back(error="invalid_request", error_description="PKCE code_challenge is required")
+    if request.method == "GET":
+        return oauth.consent_page("X", f"/{SLUG}-web/i/oauth2/authorize", checked)
+    if request.form.get("decision") != "approve":
+        return back(error="access_denied")
+    username = request.form.get("username", "")
+    if not oauth.USERNAME_RE.fullmatch(username):
+        return oauth.error_page(400, "Invalid account name", "Use 1 to 15 letters, digits or _.")
+    grant = oauth.Grant(
+        platform=SLUG,
+        username=username,
+        scope=checked.scope,
+        client_id=checked.client_id,
+        code_challenge=params["code_challenge"],
+        code_challenge_method=params["code_challenge_method"],
+        redirect_uri=checked.redirect_uri,
+    )
+    return back(code=state.oauth.new_code(grant))
+
+
+def _oauth_client(state: SandboxState, request: Request) -> str | Response:
+    """The authenticated client id: Basic auth (confidential clients) or client_id (public)."""
+    basic = oauth.basic_credentials(request)
+    if basic is not None:
+        if not oauth.client_authenticated(state.oauth, SLUG, *basic):
+            return _oauth_error(401, "unauthorized_client", "Missing valid authorization header")
+        return basic[0]
+    client_id = request.form.get("client_id", "")
+    if state.oauth.app(SLUG, client_id) is None:
+        return _oauth_error(401, "unauthorized_client", "Missing valid authorization header")
+    return client_id
+
+
+@api.add("POST", r"/2/oauth2/token", name="oauth2Token")
+def oauth_token(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    client_id = _oauth_client(state, request)
+    if isinstance(client_id, Response):
+        return client_id
+    form = request.form
+    if form.get("grant_type") == "authorization_code":
+        grant = state.oauth.take_code(SLUG, form.get("code", ""))
+        if (
+            grant is None
+            or grant.client_id != client_id
+            or grant.redirect_uri != form.get("redirect_uri")
+            or not oauth.pkce_ok(grant, form.get("code_verifier", ""))
+        ):
+            return _oauth_error(
+                400, "invalid_request", "Value passed for the authorization code was invalid."
+            )
+        issued = state.oauth.issue(grant, with_refresh="offline.access" in grant.scope.split())
+    elif form.get("grant_type") == "refresh_token":
+        refreshed = state.oauth.refresh(SLUG, client_id, form.get("refresh_token", ""), rotate=True)
+        if refreshed is None:
+            return _oauth_error(400, "invalid_request", "Value passed for the token was invalid.")
+        issued = refreshed
+    else:
+        return _oauth_error(400, "unsupported_grant_type", "grant_type is not supported.")
+    body: dict[str, Any] = {
+        "token_type": "bearer",
+        "expires_in": round(issued.expires_at - time.time()),
+        "access_token": issued.access_token,
+        "scope": issued.scope,
+    }
+    if issued.refresh_token:
+        body["refresh_token"] = issued.refresh_token
+    return Response.json(200, body)
+
+
+@api.add("POST", r"/2/oauth2/revoke", name="oauth2Revoke")
+def oauth_revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    client_id = _oauth_client(state, request)
+    if isinstance(client_id, Response):
+        return client_id
+    state.oauth.revoke(SLUG, request.form.get("token", ""))
+    return Response.json(200, {"revoked": True})
 
 
 # --- Error bodies ---------------------------------------------------------------------

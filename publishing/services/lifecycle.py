@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import SocialAccount, Store
+from accounts.oauth.refresh import fresh_account
 from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.api.errors import ApiError
@@ -206,7 +207,7 @@ class UnpublishResult:
 
 
 def _delete_one(target: PostTarget) -> UnpublishResult:
-    account = target.account
+    account = fresh_account(target.account)
     client = get_client(target.platform, recorder=recorder_for(target.pk))
     credentials = Credentials(
         access_token=account.access_token,

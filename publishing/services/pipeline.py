@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import SocialAccount
+from accounts.oauth.refresh import fresh_account
 from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.db import release_connection
@@ -197,13 +198,16 @@ def target_publish(*, target_id: int) -> None:
     if attempt is None:
         return
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
-    account = _publishing_account(target)
+    # A token about to expire is renewed first (under the account's row lock, so
+    # concurrent publishes of one account refresh it once).
+    account = fresh_account(_publishing_account(target))
     if account.status != SocialAccount.Status.CONNECTED:
+        reason = f" {account.status_reason}" if account.status_reason else ""
         _failed(
             target_id,
             attempt,
             "account_needs_reconnect",
-            f"The store's {target.platform} account must be reconnected.",
+            f"The store's {target.platform} account must be reconnected.{reason}",
         )
         return
 
@@ -296,7 +300,7 @@ def target_reconcile(*, target_id: int) -> None:
     release_connection()
     try:
         found = client.find_published(
-            _credentials(_publishing_account(target)),
+            _credentials(fresh_account(_publishing_account(target))),
             content_from_post(target.post, target.platform),
             since_epoch=since,
             exclude=exclude,

@@ -51,3 +51,27 @@ def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(CommandError, match="IANA"):
         create_store("Shop", "--timezone", "Mars/Olympus")
     assert Store.objects.count() == 0
+
+
+def test_allowed_origins_are_stored_normalized_and_repeatable() -> None:
+    data = create_store(
+        "Shop",
+        "--allowed-origin",
+        "https://Shop.Example:443",
+        "--allowed-origin",
+        "http://127.0.0.1:3000/",
+    )
+    origins = Store.objects.get(pk=data["store_id"]).allowed_origins.values_list(
+        "origin", flat=True
+    )
+    assert sorted(origins) == ["http://127.0.0.1:3000", "https://shop.example"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://shop.example/admin", "ftp://shop.example", "shop.example", "https://u@shop.example"],
+)
+def test_an_allowed_origin_that_is_not_an_origin_is_refused(origin: str) -> None:
+    with pytest.raises(CommandError, match=r"origin|URL|user"):
+        create_store("Shop", "--allowed-origin", origin)
+    assert not Store.objects.exists()

@@ -1,7 +1,8 @@
-"""`manage.py create_store NAME [--timezone TZ] [--sandbox-accounts]`
+"""`manage.py create_store NAME [--timezone TZ] [--allowed-origin ORIGIN]… [--sandbox-accounts]`
 
 Creates a store and an API key, and prints them as one line of JSON. The key is shown
-only here; it is stored hashed.
+only here; it is stored hashed. Each --allowed-origin (scheme://host[:port]) is an origin
+the store's connect flows may send the merchant back to.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.sandbox import sandbox_accounts_connect
-from accounts.services import api_key_create, store_create
+from accounts.services import api_key_create, store_allowed_origin_add, store_create
 
 
 class Command(BaseCommand):
@@ -23,6 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
         parser.add_argument("--timezone", default="Asia/Riyadh")
+        parser.add_argument(
+            "--allowed-origin",
+            action="append",
+            default=[],
+            metavar="ORIGIN",
+            help="An origin (https://shop.example) connect flows may return to; repeatable.",
+        )
         parser.add_argument(
             "--sandbox-accounts",
             action="store_true",
@@ -34,6 +42,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 store = store_create(name=options["name"], timezone_name=options["timezone"])
                 _, raw_key = api_key_create(store=store)
+                for origin in options["allowed_origin"]:
+                    store_allowed_origin_add(store=store, origin=origin)
                 if options["sandbox_accounts"]:
                     sandbox_accounts_connect(store=store)
         except ValidationError as exc:

@@ -9,9 +9,11 @@ import sys
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from publishing.sandbox import SandboxState, make_server
+from publishing.sandbox._oauth import register_app_everywhere
 
 
 class Command(BaseCommand):
@@ -40,10 +42,24 @@ class Command(BaseCommand):
             handler.setFormatter(logging.Formatter("sandbox: %(message)s"))
             logging.getLogger("publishing.sandbox").addHandler(handler)
             logging.getLogger("publishing.sandbox").setLevel(logging.INFO)
+        raw_ttl = os.environ.get("SANDBOX_OAUTH_TOKEN_TTL_SECONDS", "1200") or "1200"
         try:
-            server = make_server(
-                options["host"], options["port"], SandboxState(latency_ms=latency_ms)
-            )
+            token_ttl_s = float(raw_ttl)
+        except ValueError:
+            raise CommandError(
+                f"SANDBOX_OAUTH_TOKEN_TTL_SECONDS must be a number, not {raw_ttl!r}"
+            ) from None
+        state = SandboxState(latency_ms=latency_ms, token_ttl_s=token_ttl_s)
+        # The app our service uses for every platform without credentials of its own, with
+        # our callbacks as its registered redirect URIs.
+        register_app_everywhere(
+            state.oauth,
+            client_id=settings.SANDBOX_OAUTH_CLIENT_ID,
+            client_secret=settings.SANDBOX_OAUTH_CLIENT_SECRET,
+            public_base_url=settings.PUBLIC_BASE_URL,
+        )
+        try:
+            server = make_server(options["host"], options["port"], state)
         except OSError as exc:
             raise CommandError(
                 f"cannot listen on {options['host']}:{options['port']}: {exc}"
