@@ -6,10 +6,14 @@ buttons (``decision=approve`` / ``decision=deny``) post back to the same URL, wh
 to ``redirect_uri`` with ``code`` and ``state`` (or Meta's ``error=access_denied`` parameters).
 The sandbox asks no password: the form's ``username`` field says who approves.
 
+Like the real platforms, the sandbox knows its apps (``state.oauth``, see ``_oauth.py``): an
+unknown client or an unregistered redirect_uri gets an error page, never a redirect, and the
+exchanges check the app's secret. Both Instagram logins use the Instagram app.
+
 Issued tokens are the platform's ordinary sandbox tokens (so every publish endpoint accepts
 them) plus ``!<nonce>``, and the sandbox remembers each one's kind and expiry so the exchange
-and refresh endpoints can refuse what Meta refuses. Long-lived tokens live
-``LONG_LIVED_S`` (two hours, not Meta's 60 days) so that refresh runs in a demo.
+and refresh endpoints can refuse what Meta refuses. Long-lived tokens live the sandbox's
+token lifetime (``state.oauth.token_ttl_s``, not Meta's 60 days) so that refresh runs in a demo.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from publishing.sandbox import _meta as graph
 from publishing.sandbox.core import Request, Response, SandboxState
 
 SHORT_LIVED_S = 3600
-LONG_LIVED_S = 2 * 3600
 CODE_TTL_S = 600  # Meta's codes are good for ten minutes
 SHORT, LONG = "short", "long"
 _RECORDS = "meta-oauth"  # codes and tokens, by id
@@ -68,12 +71,23 @@ def _is_redirect_uri(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def authorize_problem(given: dict[str, str]) -> str:
+def _app_platform(platform: str) -> str:
+    """The app a flow belongs to: both Instagram logins (instagram-ig, instagram-fb) use
+    the Instagram app."""
+    return platform.partition("-")[0]
+
+
+def authorize_problem(state: SandboxState, platform: str, given: dict[str, str]) -> str:
     """What is wrong with an authorize request, or ``""``."""
     if not given.get("client_id"):
         return "Missing client_id."
     if not _is_redirect_uri(given.get("redirect_uri", "")):
         return "redirect_uri must be an absolute http(s) URL."
+    app = state.oauth.app(_app_platform(platform), given["client_id"])
+    if app is None:
+        return "Unknown client_id: the app is not registered."
+    if given["redirect_uri"] not in app.redirect_uris:
+        return "redirect_uri is not registered for this app."
     if given.get("response_type", "code") != "code":
         return "Only response_type=code is supported."
     if given.get("scope") and not SCOPES_RE.fullmatch(given["scope"]):
@@ -82,12 +96,17 @@ def authorize_problem(given: dict[str, str]) -> str:
 
 
 def authorize_page(
-    request: Request, *, app: str, fields: Iterable[tuple[str, str, str]] = ()
+    state: SandboxState,
+    request: Request,
+    *,
+    platform: str,
+    app: str,
+    fields: Iterable[tuple[str, str, str]] = (),
 ) -> Response:
     """The consent page: the request's parameters ride along as hidden inputs; ``fields``
     (name, label, default) add text inputs, e.g. which Pages the user manages."""
     given = params(request)
-    if problem := authorize_problem(given):
+    if problem := authorize_problem(state, platform, given):
         return _page(400, "Invalid request", f"<p>{html.escape(problem)}</p>")
     hidden = "".join(
         f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
@@ -132,7 +151,7 @@ def decide(
     """Handle the consent form: a code bound to the client and redirect_uri on approve,
     Meta's error parameters on deny, the caller's ``state`` back either way."""
     form = params(request)
-    if problem := authorize_problem(form):
+    if problem := authorize_problem(state, platform, form):
         return _page(400, "Invalid request", f"<p>{html.escape(problem)}</p>")
     back = {"state": form["state"]} if "state" in form else {}
     if form.get("decision") != "approve":
@@ -173,6 +192,8 @@ def redeem(
         )
     if record["client_id"] != given["client_id"]:
         return graph.invalid("Error validating client_id: the code was issued to another app.")
+    if not secret_ok(state, record, given["client_secret"]):
+        return graph.error(400, "Error validating client secret.", 1)
     if record["expires_at"] < time.time():
         return graph.invalid("This authorization code has expired.", subcode=36007)
     spent = {"id": given["code"]}
@@ -181,11 +202,17 @@ def redeem(
     return record
 
 
+def secret_ok(state: SandboxState, grant: dict[str, Any], client_secret: str) -> bool:
+    """Whether ``client_secret`` is the secret of the app the grant was made to."""
+    app = state.oauth.app(_app_platform(grant["platform"]), grant["client_id"])
+    return app is not None and secrets.compare_digest(app.client_secret, client_secret)
+
+
 def issue(
     state: SandboxState, base_token: str, *, kind: str, grant: dict[str, Any]
 ) -> tuple[str, int]:
     """A new token for ``base_token``'s user; returns it with its lifetime in seconds."""
-    ttl = SHORT_LIVED_S if kind == SHORT else LONG_LIVED_S
+    ttl = SHORT_LIVED_S if kind == SHORT else round(state.oauth.token_ttl_s)
     token = f"{base_token}!{secrets.token_urlsafe(12)}"
     state.add_media(
         _RECORDS,
@@ -195,9 +222,15 @@ def issue(
 
 
 def token_grant(
-    state: SandboxState, token: str, *, platform: str, kind: str | None = None
+    state: SandboxState,
+    token: str,
+    *,
+    platform: str,
+    kind: str | None = None,
+    client_secret: str | None = None,
 ) -> dict[str, Any] | Response:
-    """What an issued token grants, or Meta's error: unknown, expired, or the wrong kind."""
+    """What an issued token grants, or Meta's error: unknown, expired, the wrong kind, or
+    (``client_secret`` given: an exchange) another app's secret."""
     record = state.get_media(_RECORDS, f"token:{token}") if token else None
     if record is None or record["platform"] != platform:
         return graph.error(400, "Invalid OAuth access token - Cannot parse access token", 190)
@@ -205,6 +238,8 @@ def token_grant(
         return graph.error(
             400, "Error validating access token: Session has expired.", 190, subcode=463
         )
+    if client_secret is not None and not secret_ok(state, record, client_secret):
+        return graph.error(400, "Error validating client secret.", 1)
     if kind is not None and record["kind"] != kind:
         wanted = "short-lived" if kind == SHORT else "long-lived"
         return graph.invalid(f"The access token must be a {wanted} token.", code=190)

@@ -36,7 +36,7 @@ DENIED = {
 @facebook.web.add("GET", _V + r"/dialog/oauth/?", name="dialog")
 def dialog(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     fields = [("pages", "Pages you manage (comma-separated)", DEFAULT_PAGES)]
-    return oauth.authorize_page(request, app="Facebook", fields=fields)
+    return oauth.authorize_page(state, request, platform=PLATFORM, app="Facebook", fields=fields)
 
 
 @facebook.web.add("POST", _V + r"/dialog/oauth/?", name="dialogDecision")
@@ -54,7 +54,9 @@ def access_token(state: SandboxState, request: Request, match: re.Match[str]) ->
         if not (given.get("client_id") and given.get("client_secret")):
             return oauth.graph.invalid("client_id and client_secret are required")
         token = given.get("fb_exchange_token", "")
-        grant = oauth.token_grant(state, token, platform=PLATFORM, kind=oauth.SHORT)
+        grant = oauth.token_grant(
+            state, token, platform=PLATFORM, kind=oauth.SHORT, client_secret=given["client_secret"]
+        )
         if isinstance(grant, Response):
             return grant
         new_token, ttl = oauth.issue(state, token.partition("!")[0], kind=oauth.LONG, grant=grant)

@@ -48,7 +48,7 @@ FB_DENIED = {
 
 @instagram.web.add("GET", r"/oauth/authorize/?", name="authorize")
 def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    return oauth.authorize_page(request, app="Instagram")
+    return oauth.authorize_page(state, request, platform=IG_LOGIN, app="Instagram")
 
 
 @instagram.web.add("POST", r"/oauth/authorize/?", name="authorizeDecision")
@@ -82,7 +82,8 @@ def long_lived(state: SandboxState, request: Request, match: re.Match[str]) -> R
     given = oauth.params(request)
     if given.get("grant_type") != "ig_exchange_token" or not given.get("client_secret"):
         return oauth.graph.invalid("grant_type=ig_exchange_token and client_secret are required")
-    return _reissue(state, given.get("access_token", ""), IG_LOGIN, kind=oauth.SHORT)
+    token = given.get("access_token", "")
+    return _reissue(state, token, IG_LOGIN, kind=oauth.SHORT, secret=given["client_secret"])
 
 
 @instagram.api.add("GET", r"/ig" + _V + r"/refresh_access_token", name="refreshAccessToken")
@@ -93,8 +94,10 @@ def refresh(state: SandboxState, request: Request, match: re.Match[str]) -> Resp
     return _reissue(state, given.get("access_token", ""), IG_LOGIN, kind=oauth.LONG)
 
 
-def _reissue(state: SandboxState, token: str, platform: str, *, kind: str) -> Response:
-    grant = oauth.token_grant(state, token, platform=platform, kind=kind)
+def _reissue(
+    state: SandboxState, token: str, platform: str, *, kind: str, secret: str | None = None
+) -> Response:
+    grant = oauth.token_grant(state, token, platform=platform, kind=kind, client_secret=secret)
     if isinstance(grant, Response):
         return grant
     new_token, ttl = oauth.issue(state, token.partition("!")[0], kind=oauth.LONG, grant=grant)
@@ -106,7 +109,7 @@ def _reissue(state: SandboxState, token: str, platform: str, *, kind: str) -> Re
 
 @instagram.web.add("GET", r"/fb" + _V + r"/dialog/oauth/?", name="facebookDialog")
 def facebook_dialog(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    return oauth.authorize_page(request, app="Facebook (Instagram)")
+    return oauth.authorize_page(state, request, platform=FB_LOGIN, app="Facebook (Instagram)")
 
 
 @instagram.web.add("POST", r"/fb" + _V + r"/dialog/oauth/?", name="facebookDialogDecision")
@@ -120,7 +123,8 @@ def facebook_token(state: SandboxState, request: Request, match: re.Match[str]) 
     if given.get("grant_type") == "fb_exchange_token":
         if not (given.get("client_id") and given.get("client_secret")):
             return oauth.graph.invalid("client_id and client_secret are required")
-        return _reissue(state, given.get("fb_exchange_token", ""), FB_LOGIN, kind=oauth.SHORT)
+        token = given.get("fb_exchange_token", "")
+        return _reissue(state, token, FB_LOGIN, kind=oauth.SHORT, secret=given["client_secret"])
     grant = oauth.redeem(state, platform=FB_LOGIN, given=given)
     if isinstance(grant, Response):
         return grant

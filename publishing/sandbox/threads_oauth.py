@@ -28,7 +28,7 @@ DENIED = {
 
 @threads.web.add("GET", r"/oauth/authorize/?", name="authorize")
 def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    return oauth.authorize_page(request, app="Threads")
+    return oauth.authorize_page(state, request, platform=PLATFORM, app="Threads")
 
 
 @threads.web.add("POST", r"/oauth/authorize/?", name="authorizeDecision")
@@ -55,7 +55,9 @@ def long_lived(state: SandboxState, request: Request, match: re.Match[str]) -> R
     given = oauth.params(request)
     if given.get("grant_type") != "th_exchange_token" or not given.get("client_secret"):
         return oauth.graph.invalid("grant_type=th_exchange_token and client_secret are required")
-    return _reissue(state, given.get("access_token", ""), kind=oauth.SHORT)
+    return _reissue(
+        state, given.get("access_token", ""), kind=oauth.SHORT, secret=given["client_secret"]
+    )
 
 
 @threads.api.add("GET", _V + r"/refresh_access_token", name="refreshAccessToken")
@@ -66,8 +68,8 @@ def refresh(state: SandboxState, request: Request, match: re.Match[str]) -> Resp
     return _reissue(state, given.get("access_token", ""), kind=oauth.LONG)
 
 
-def _reissue(state: SandboxState, token: str, *, kind: str) -> Response:
-    grant = oauth.token_grant(state, token, platform=PLATFORM, kind=kind)
+def _reissue(state: SandboxState, token: str, *, kind: str, secret: str | None = None) -> Response:
+    grant = oauth.token_grant(state, token, platform=PLATFORM, kind=kind, client_secret=secret)
     if isinstance(grant, Response):
         return grant
     new_token, ttl = oauth.issue(state, token.partition("!")[0], kind=oauth.LONG, grant=grant)

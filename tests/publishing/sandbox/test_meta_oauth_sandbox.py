@@ -12,6 +12,7 @@ import requests
 
 from publishing.sandbox import facebook, instagram, threads
 from publishing.sandbox._meta_oauth import app_scoped_id
+from publishing.sandbox._oauth import OAuthApp
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.support.oauth_form import consent_form, submit_consent
 
@@ -21,6 +22,8 @@ REDIRECT = "https://shop.example/callback?from=sandbox"
 @pytest.fixture
 def server() -> Iterator[SandboxServer]:
     server, _ = serve_in_thread()
+    for platform in ("facebook", "instagram", "threads"):
+        server.state.oauth.register_app(platform, OAuthApp("app-1", "s", (REDIRECT,)))
     try:
         yield server
     finally:
@@ -86,6 +89,46 @@ def test_consent_page_is_one_plain_form(server: SandboxServer, path: str) -> Non
 def test_consent_page_refuses_a_bad_request(server: SandboxServer) -> None:
     bad = requests.get(f"{server.base_url}/threads-web/oauth/authorize?client_id=x", timeout=5)
     assert bad.status_code == 400
+    unknown = _authorize(server, "/threads-web/oauth/authorize", client_id="not-registered")
+    assert unknown.status_code == 400 and "not registered" in unknown.text
+    elsewhere = _authorize(
+        server, "/facebook-web/v25.0/dialog/oauth", redirect_uri="https://evil.example/"
+    )
+    assert elsewhere.status_code == 400 and "redirect_uri" in elsewhere.text
+
+
+def test_exchanges_check_the_apps_secret(server: SandboxServer) -> None:
+    code = _code(server, "/threads-web/oauth/authorize")
+    exchange = {
+        "client_id": "app-1",
+        "client_secret": "wrong",
+        "grant_type": "authorization_code",
+        "redirect_uri": REDIRECT,
+        "code": code,
+    }
+    assert (
+        _error(requests.post(f"{server.base_url}/threads/oauth/access_token", data=exchange))[
+            "code"
+        ]
+        == 1
+    )
+    code = _code(server, "/threads-web/oauth/authorize")
+    short = _json(
+        requests.post(
+            f"{server.base_url}/threads/oauth/access_token",
+            data={**exchange, "client_secret": "s", "code": code},
+        )
+    )
+    long = requests.get(
+        f"{server.base_url}/threads/access_token",
+        timeout=5,
+        params={
+            "grant_type": "th_exchange_token",
+            "client_secret": "wrong",
+            "access_token": short["access_token"],
+        },
+    )
+    assert _error(long)["code"] == 1
 
 
 def test_threads_code_short_long_refresh_and_publish(server: SandboxServer) -> None:
