@@ -217,3 +217,20 @@ class DataDeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.confirmation_code} ({self.status})"
+
+
+class ConnectChoice(models.Model):
+    """Accounts that one authorization granted (a Facebook user's Pages), waiting for the
+    merchant to pick one on the chooser page. Found by a SHA-256 of the secret that only the
+    chooser's form carries; taken once (a conditional UPDATE), and only until expires_at.
+    The candidates, their tokens included, are encrypted, and cleared once taken."""
+
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    flow = models.OneToOneField(ConnectState, on_delete=models.CASCADE, related_name="choice")
+    candidates_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"choice for {self.flow}"

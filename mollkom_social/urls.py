@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.views import SocialConnectApi
-from accounts.views import connect_callback
+from accounts.views import connect_callback, connect_choose
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
@@ -61,6 +61,7 @@ urlpatterns = [
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("connect/<str:platform>/callback", connect_callback, name="connect-callback"),
+    path("connect/<str:platform>/choose", connect_choose, name="connect-choose"),
     path("connect/meta/", include("accounts.meta_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -81,6 +81,9 @@ class Identity:
     tokens: TokenSet
     login_kind: str = ""
     label: str = ""  # how a choice page names it, when there are several
+    # The platform user who granted it, when that is not the account itself (a Page's
+    # admin): the user Meta's deauthorize and data-deletion callbacks name.
+    user_id: str = ""
 
     def __repr__(self) -> str:
         return f"Identity(account_id={self.account_id!r}, handle={self.handle!r})"
@@ -108,6 +111,12 @@ class ConnectBackend(BaseOAuth2[Any]):
         super().__init__(strategy, redirect_uri=callback_url(self.platform))
 
     # --- Configuration -------------------------------------------------------------
+
+    @classmethod
+    def variant(cls) -> type[ConnectBackend]:
+        """The class that connects the platform under the current settings: itself, unless
+        the platform offers several logins (Instagram)."""
+        return cls
 
     @classmethod
     def uses_sandbox(cls) -> bool:
@@ -220,7 +229,7 @@ def backend_for(platform: str, request_data: dict[str, Any] | None = None) -> Co
         raise ConnectError(
             "platform_not_supported", f"Connecting {platform} is not supported."
         ) from None
-    return backend_class(ConnectStrategy(request_data))
+    return backend_class.variant()(ConnectStrategy(request_data))
 
 
 def callback_url(platform: str) -> str:
@@ -268,3 +277,7 @@ class XConnect(ConnectBackend, TwitterOAuth2[Any]):
         if not user or not user.get("id"):
             raise ConnectError("identity_not_found", "X did not say which user this is.")
         return [Identity(str(user["id"]), str(user.get("username", "")), tokens)]
+
+
+# Meta's platforms live in their own module; importing it registers them.
+from accounts.oauth import meta as _meta  # noqa: E402, F401
