@@ -6,6 +6,7 @@ for deauthorize, ``{"url", "confirmation_code"}`` for data deletion.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -52,7 +53,8 @@ def data_deletion(request: HttpRequest) -> HttpResponse:
     status_path = reverse("meta-data-deletion-status", args=[deletion.confirmation_code])
     return JsonResponse(
         {
-            "url": request.build_absolute_uri(status_path),
+            # Where users reach us, not the host Meta's request came in by.
+            "url": f"{settings.PUBLIC_BASE_URL}{status_path}",
             "confirmation_code": deletion.confirmation_code,
         }
     )

@@ -27,6 +27,7 @@ def _secrets(settings: Any) -> None:
     settings.FACEBOOK_CLIENT_SECRET = FB_SECRET
     settings.INSTAGRAM_CLIENT_SECRET = IG_SECRET
     settings.THREADS_CLIENT_SECRET = TH_SECRET
+    settings.PUBLIC_BASE_URL = "https://social.example"
 
 
 def _b64(raw: bytes) -> str:
@@ -150,7 +151,7 @@ def test_data_deletion_deletes_and_reports_its_status(store: Store) -> None:
     body = response.json()
     assert set(body) == {"url", "confirmation_code"}
     code = body["confirmation_code"]
-    assert body["url"] == f"http://testserver/connect/meta/data-deletion/{code}"
+    assert body["url"] == f"https://social.example/connect/meta/data-deletion/{code}"
     deletion = DataDeletionRequest.objects.get(confirmation_code=code)
     assert (deletion.status, deletion.accounts_deleted, deletion.app) == (
         "completed",
@@ -162,7 +163,7 @@ def test_data_deletion_deletes_and_reports_its_status(store: Store) -> None:
     assert (page.handle, page.platform_user_id, page.access_token_encrypted) == ("", "", "")
     assert SocialAccount.objects.get(pk=accounts["threads"].pk).handle != ""
 
-    page_html = Client().get(body["url"].removeprefix("http://testserver"))
+    page_html = Client().get(body["url"].removeprefix("https://social.example"))
     assert page_html.status_code == 200
     assert code in page_html.content.decode() and "Completed" in page_html.content.decode()
     assert Client().get("/connect/meta/data-deletion/unknown").status_code == 404
