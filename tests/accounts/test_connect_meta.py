@@ -307,3 +307,25 @@ def test_meta_deauthorize_reaches_the_connected_page(
     assert response.json() == {"success": True, "disconnected": 1}
     account = SocialAccount.objects.get(store=store, platform="facebook")
     assert account.status == "disconnected" and account.access_token == ""
+
+
+def test_cancel_on_the_chooser_lands_with_access_denied(
+    api: APIClient, store: Store, connect_ready: str, sandbox: SandboxServer
+) -> None:
+    started = start_connect(api, store, "facebook")
+    session, page = _approve(started["auth_url"], username="owner", pages="shop_a,shop_b")
+    action, hidden, offered = _chooser(page)
+    answer = session.post(
+        action,
+        data={**hidden, "account": offered[0], "decision": "cancel"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert outcome(answer.headers["location"]) == {
+        "tab": "accounts",
+        "status": "error",
+        "platform": "facebook",
+        "error": "access_denied",
+    }
+    assert not SocialAccount.objects.exists()
+    assert ConnectChoice.objects.get().candidates_encrypted == ""  # the Page tokens are gone
