@@ -19,7 +19,8 @@ from typing import Any, ClassVar, TypeVar
 from django.conf import settings
 from django.utils import timezone
 from requests.auth import HTTPBasicAuth
-from social_core.backends.oauth import BaseOAuth2
+from social_core.backends.google import GoogleOAuth2
+from social_core.backends.oauth import BaseOAuth2, BaseOAuth2PKCE
 from social_core.backends.twitter_oauth2 import TwitterOAuth2
 from social_core.utils import url_add_parameters
 
@@ -133,12 +134,12 @@ class ConnectBackend(BaseOAuth2[Any]):
         else:
             key = getattr(settings, self.client_id_setting)
             secret = getattr(settings, self.client_secret_setting)
-        separator = self.SCOPE_SEPARATOR
-        scopes = [s for s in getattr(settings, self.scopes_setting).replace(",", " ").split() if s]
+        # Joined with the platform's SCOPE_SEPARATOR (TikTok's is a comma).
+        scopes = getattr(settings, self.scopes_setting).replace(",", " ").split()
         return {
             "KEY": key,
             "SECRET": secret,
-            "SCOPE": scopes if separator == " " else [separator.join(scopes)],
+            "SCOPE": scopes,
             "IGNORE_DEFAULT_SCOPE": True,
             "AUTH_EXTRA_ARGUMENTS": dict(self.extra_authorize_arguments),
             "REQUESTS_TIMEOUT": settings.PLATFORM_HTTP_TIMEOUT,
@@ -277,6 +278,132 @@ class XConnect(ConnectBackend, TwitterOAuth2[Any]):
         if not user or not user.get("id"):
             raise ConnectError("identity_not_found", "X did not say which user this is.")
         return [Identity(str(user["id"]), str(user.get("username", "")), tokens)]
+
+
+# --- YouTube ----------------------------------------------------------------------------
+
+
+@register
+class YouTubeConnect(ConnectBackend, BaseOAuth2PKCE[Any], GoogleOAuth2[Any]):
+    """YouTube: Google OAuth with ``access_type=offline`` (and ``prompt=consent``, so a
+    reconnect gets a refresh token again), PKCE, and the channel from
+    ``channels?mine=true`` (PLATFORMS.md 6.1). social-core's Google backend asks for the
+    user's e-mail and profile, which publishing does not need; the channel is asked instead.
+    Google's refresh tokens do not rotate: a refresh answers none, and the stored one stays."""
+
+    name = "youtube"
+    platform = "youtube"
+    client_id_setting = "YOUTUBE_CLIENT_ID"
+    client_secret_setting = "YOUTUBE_CLIENT_SECRET"
+    authorize_url_setting = "YOUTUBE_AUTHORIZE_URL"
+    scopes_setting = "YOUTUBE_OAUTH_SCOPES"
+    extra_authorize_arguments: ClassVar[dict[str, str]] = {
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+    }
+
+    def access_token_url(self) -> str:
+        return str(settings.YOUTUBE_TOKEN_URL)
+
+    def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        return self.get_json(
+            f"{settings.YOUTUBE_API_BASE_URL}/youtube/v3/channels",
+            params={"part": "snippet", "mine": "true"},
+            headers=self.bearer(access_token),
+        )
+
+    def identities(self, tokens: TokenSet) -> list[Identity]:
+        items = (self.user_data(tokens.access_token) or {}).get("items") or []
+        if not items:
+            raise ConnectError(
+                "no_channel", "This Google account has no YouTube channel to publish to."
+            )
+        found = []
+        for item in items:
+            snippet = item.get("snippet") or {}
+            handle = str(snippet.get("customUrl") or snippet.get("title") or "").lstrip("@")
+            found.append(
+                Identity(str(item["id"]), handle, tokens, label=str(snippet.get("title", "")))
+            )
+        return found
+
+
+# --- TikTok -----------------------------------------------------------------------------
+
+
+@register
+class TikTokConnect(ConnectBackend):
+    """TikTok Login Kit v2 (PLATFORMS.md 4.1); social-core has no backend. TikTok names the
+    client ``client_key``, separates scopes with commas, sends the creator's ``open_id``
+    with the token, and rotates refresh tokens. The creator's username (the handle its
+    video URLs use) comes from creator_info, which ``video.publish`` allows."""
+
+    name = "tiktok"
+    platform = "tiktok"
+    client_id_setting = "TIKTOK_CLIENT_KEY"
+    client_secret_setting = "TIKTOK_CLIENT_SECRET"
+    authorize_url_setting = "TIKTOK_AUTHORIZE_URL"
+    scopes_setting = "TIKTOK_OAUTH_SCOPES"
+    rotates_refresh_tokens = True
+    SCOPE_SEPARATOR = ","
+
+    def access_token_url(self) -> str:
+        return f"{settings.TIKTOK_API_BASE_URL}/v2/oauth/token/"
+
+    def auth_params(self, state: str | None = None) -> dict[str, str]:
+        params = super().auth_params(state)
+        params["client_key"] = params.pop("client_id")
+        return params
+
+    def auth_complete_params(self, state: str | None = None) -> dict[str, str]:
+        key, secret = self.get_key_and_secret()
+        return {
+            "client_key": key,
+            "client_secret": secret,
+            "code": str(self.data.get("code", "")),
+            "grant_type": "authorization_code",
+            "redirect_uri": self.get_redirect_uri(state),
+        }
+
+    def refresh_token_params(self, token: str, *args: Any, **kwargs: Any) -> dict[str, str]:
+        key, secret = self.get_key_and_secret()
+        return {
+            "client_key": key,
+            "client_secret": secret,
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+        }
+
+    def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        answer = self.get_json(
+            f"{settings.TIKTOK_API_BASE_URL}/v2/post/publish/creator_info/query/",
+            method="POST",
+            headers={
+                **self.bearer(access_token),
+                "Content-Type": "application/json; charset=UTF-8",
+            },
+            json={},
+        )
+        error = answer.get("error") or {}
+        if error.get("code") not in (None, "ok"):
+            raise ConnectError("identity_not_found", "TikTok did not describe the creator.")
+        data = answer.get("data")
+        return data if isinstance(data, dict) else None
+
+    def identities(self, tokens: TokenSet) -> list[Identity]:
+        open_id = tokens.extra.get("open_id")
+        creator = self.user_data(tokens.access_token) or {}
+        if not open_id or not creator.get("creator_username"):
+            raise ConnectError("identity_not_found", "TikTok did not say which creator this is.")
+        return [
+            Identity(
+                str(open_id),
+                str(creator["creator_username"]),
+                tokens,
+                label=str(creator.get("creator_nickname", "")),
+            )
+        ]
 
 
 # Meta's platforms live in their own module; importing it registers them.

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import transaction
 from social_core.exceptions import AuthCanceled, SocialAuthBaseException
 
-from accounts.models import ConnectState, SocialAccount, Store
+from accounts.models import ConnectState, Membership, SocialAccount, Store
 from accounts.oauth.backends import ConnectBackend, ConnectError, Identity, backend_for
 from accounts.oauth.choice import choice_create, choice_take
 from accounts.oauth.origins import redirect_url_origin
@@ -58,12 +59,15 @@ class ConnectOutcome:
     chooser: Chooser | None = None
 
 
-def redirect_url_check(*, store: Store, redirect_url: str) -> None:
-    """ConnectError unless redirect_url is on an origin the store allows."""
+def redirect_url_check(*, store: Store, redirect_url: str, own_origin_ok: bool = False) -> None:
+    """ConnectError unless redirect_url is on an origin the store allows (or, for flows
+    the dashboard starts, on this service's own origin, PUBLIC_BASE_URL)."""
     try:
         origin = redirect_url_origin(redirect_url)
     except ValueError as exc:
         raise ConnectError("invalid_redirect_url", f"redirect_url {exc}.") from None
+    if own_origin_ok and origin == redirect_url_origin(settings.PUBLIC_BASE_URL):
+        return
     if not store.allowed_origins.filter(origin=origin).exists():
         raise ConnectError(
             "redirect_url_not_allowed",
@@ -74,13 +78,19 @@ def redirect_url_check(*, store: Store, redirect_url: str) -> None:
 def connect_start(
     *, store: Store, platform: str, redirect_url: str, user_id: int | None = None
 ) -> ConnectStart:
-    """Begin connecting ``platform`` to ``store``; raises ConnectError (nothing written)."""
+    """Begin connecting ``platform`` to ``store``; raises ConnectError (nothing written).
+
+    The storefront's API calls this with no user; the dashboard passes the logged-in
+    merchant's ``user_id``, who must be a member of the store, and may return the browser
+    to a page of its own."""
+    if user_id is not None and not Membership.objects.filter(store=store, user_id=user_id).exists():
+        raise ConnectError("forbidden", "You are not a member of this store.")
     backend = backend_for(platform)
     if not backend.configured():
         raise ConnectError(
             "platform_not_configured", f"{platform} has no app credentials configured."
         )
-    redirect_url_check(store=store, redirect_url=redirect_url)
+    redirect_url_check(store=store, redirect_url=redirect_url, own_origin_ok=user_id is not None)
     state = new_state()
     auth_url, verifier = backend.authorize(state)
     state_create(

@@ -51,6 +51,9 @@ class Grant:
     code_challenge: str = ""
     code_challenge_method: str = ""
     redirect_uri: str = ""
+    # Whether a refresh token comes with the access token (X: offline.access; Google:
+    # access_type=offline; TikTok: always).
+    offline: bool = False
 
 
 @dataclass

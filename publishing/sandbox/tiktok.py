@@ -9,6 +9,11 @@ ends ``FAILED`` with that ``fail_reason`` instead. Faults answer in TikTok's env
 ``rate_limit`` → 429 ``rate_limit_exceeded``, ``server_error`` → 500 ``internal_error``,
 ``expired_token`` → 401 ``access_token_invalid``, ``no_credits`` → 403
 ``spam_risk_too_many_posts``.
+
+Login Kit: the consent page ``/tiktok-web/v2/auth/authorize/`` (``client_key``), then
+``/tiktok/v2/oauth/token/`` and ``/tiktok/v2/oauth/revoke/``; its tokens work like the fixed
+ones (an audited app's public creator), and its refresh tokens rotate. ``/v2/user/info/``
+answers the requested fields.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import secrets
 import time
 from typing import Any
 
+from publishing.sandbox import _oauth as oauth
 from publishing.sandbox._tiktok_rules import PRIVACY, expected_range, init_problem
 from publishing.sandbox.core import (
     Fault,
@@ -57,9 +63,11 @@ def _error(status: int, code: str, message: str) -> Response:
     return _envelope(status, {}, code, message)
 
 
-def _creator(request: Request) -> tuple[str, list[str]] | None:
+def _creator(state: SandboxState, request: Request) -> tuple[str, list[str]] | None:
     """``(username, privacy_level_options)`` for the request's token, or None."""
     token = request.bearer_token or ""
+    if grant := state.oauth.grant_for(SLUG, token):
+        return grant.username, list(PRIVACY)  # an audited app's public account
     if not token.startswith("sbx.tiktok."):
         return None
     name = token.removeprefix("sbx.tiktok.")
@@ -74,7 +82,7 @@ def _unauthorized() -> Response:
 
 @api.add("POST", r"/v2/post/publish/creator_info/query/", name="creator_info")
 def creator_info(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _creator(request)
+    who = _creator(state, request)
     if who is None:
         return _unauthorized()
     return _envelope(
@@ -94,7 +102,7 @@ def creator_info(state: SandboxState, request: Request, match: re.Match[str]) ->
 
 @api.add("POST", r"/v2/post/publish/video/init/", name="video_init")
 def video_init(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _creator(request)
+    who = _creator(state, request)
     if who is None:
         return _unauthorized()
     body = request.json_body
@@ -144,7 +152,7 @@ def upload(state: SandboxState, request: Request, match: re.Match[str]) -> Respo
 
 @api.add("POST", r"/v2/post/publish/status/fetch/", name="status_fetch")
 def status_fetch(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _creator(request)
+    who = _creator(state, request)
     if who is None:
         return _unauthorized()
     body = request.json_body if isinstance(request.json_body, dict) else {}
@@ -205,6 +213,117 @@ def video_page(state: SandboxState, request: Request, match: re.Match[str]) -> R
 def profile(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     user = html.escape(match["user"])
     return Response.html(200, f"<!doctype html><html><body><h1>@{user}</h1></body></html>")
+
+
+# --- Login Kit v2 (PLATFORMS.md 4.1) ---------------------------------------------------
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return Response.json(
+        status, {"error": error, "error_description": description, "log_id": secrets.token_hex(8)}
+    )
+
+
+@web.add("GET", r"/v2/auth/authorize/?")
+@web.add("POST", r"/v2/auth/authorize/?")
+def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    checked = oauth.check_authorize(state.oauth, SLUG, request, client_param="client_key")
+    if isinstance(checked, Response):
+        return checked
+    params = checked.params
+
+    def back(**answer: str) -> Response:
+        return oauth.redirect(
+            oauth.with_query(checked.redirect_uri, {**answer, "state": checked.state})
+        )
+
+    if params.get("response_type") != "code":
+        return back(error="invalid_request", error_description="response_type must be code")
+    if request.method == "GET":
+        return oauth.consent_page("TikTok", f"/{SLUG}-web/v2/auth/authorize/", checked)
+    if request.form.get("decision") != "approve":
+        return back(error="access_denied", error_description="The user denied the request.")
+    username = request.form.get("username", "")
+    if not oauth.USERNAME_RE.fullmatch(username):
+        return oauth.error_page(400, "Invalid account name", "Use 1 to 15 letters, digits or _.")
+    grant = oauth.Grant(
+        platform=SLUG,
+        username=username,
+        scope=checked.scope,
+        client_id=checked.client_id,
+        code_challenge=params.get("code_challenge", ""),
+        code_challenge_method=params.get("code_challenge_method", "plain"),
+        redirect_uri=checked.redirect_uri,
+        offline=True,
+    )
+    return back(code=state.oauth.new_code(grant), scopes=checked.scope)
+
+
+@api.add("POST", r"/v2/oauth/token/", name="oauth_token")
+def oauth_token(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    form = request.form
+    client_key = form.get("client_key", "")
+    if not oauth.client_authenticated(state.oauth, SLUG, client_key, form.get("client_secret", "")):
+        return _oauth_error(401, "invalid_client", "Client key or secret is incorrect.")
+    if form.get("grant_type") == "authorization_code":
+        grant = state.oauth.take_code(SLUG, form.get("code", ""))
+        if (
+            grant is None
+            or grant.client_id != client_key
+            or grant.redirect_uri != form.get("redirect_uri")
+            or not oauth.pkce_ok(grant, form.get("code_verifier", ""))
+        ):
+            return _oauth_error(400, "invalid_grant", "Authorization code is expired.")
+        issued = state.oauth.issue(grant, with_refresh=True)
+    elif form.get("grant_type") == "refresh_token":
+        # TikTok rotates refresh tokens: the old one is spent.
+        refreshed = state.oauth.refresh(
+            SLUG, client_key, form.get("refresh_token", ""), rotate=True
+        )
+        if refreshed is None:
+            return _oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.")
+        issued = refreshed
+    else:
+        return _oauth_error(400, "invalid_request", "grant_type is not supported.")
+    now = time.time()
+    return Response.json(
+        200,
+        {
+            "access_token": issued.access_token,
+            "expires_in": round(issued.expires_at - now),
+            "open_id": sandbox_open_id(issued.username),
+            "refresh_expires_in": round(issued.refresh_expires_at - now),
+            "refresh_token": issued.refresh_token,
+            "scope": issued.scope,
+            "token_type": "Bearer",
+        },
+    )
+
+
+@api.add("POST", r"/v2/oauth/revoke/", name="oauth_revoke")
+def oauth_revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    form = request.form
+    client_key = form.get("client_key", "")
+    if not oauth.client_authenticated(state.oauth, SLUG, client_key, form.get("client_secret", "")):
+        return _oauth_error(401, "invalid_client", "Client key or secret is incorrect.")
+    state.oauth.revoke(SLUG, form.get("token", ""))
+    return Response.json(200, {})
+
+
+@api.add("GET", r"/v2/user/info/", name="user_info")
+def user_info(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _creator(state, request)
+    if who is None:
+        return _unauthorized()
+    fields = set((request.arg("fields") or "").split(","))
+    user = {
+        "open_id": sandbox_open_id(who[0]),
+        "union_id": f"tu-{who[0]}",
+        "avatar_url": "",
+        "display_name": who[0],
+        "username": who[0],
+    }
+    return _envelope(200, {"user": {k: v for k, v in user.items() if k in fields}})
 
 
 def _fault_response(fault: Fault, request: Request) -> Response:

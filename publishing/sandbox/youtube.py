@@ -1,7 +1,10 @@
 """YouTube Data API v3 in the sandbox: resumable uploads, search, delete, watch pages.
 
 Auth: ``Authorization: Bearer sbx.youtube.<username>`` (:func:`sandbox_token`); a token ending in
-``~upload`` has only the ``youtube.upload`` scope, so it can upload but not delete. The channel
+``~upload`` has only the ``youtube.upload`` scope, so it can upload but not delete. Google's
+OAuth (consent page ``/youtube-web/o/oauth2/v2/auth``, ``/youtube/token``, ``/youtube/revoke``)
+issues tokens that work too, deleting when granted ``youtube.force-ssl``; ``channels?mine=true``
+names the channel. The channel
 id is :func:`sandbox_channel_id`. An upload session's URI is the ``Location`` answered to
 ``POST /upload/youtube/v3/videos?uploadType=resumable``; its bytes are counted, not kept, so a
 gigabyte upload costs the sandbox no memory. Faults answer with Google's envelope:
@@ -16,8 +19,10 @@ import html
 import re
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
+from publishing.sandbox import _oauth as oauth
 from publishing.sandbox._youtube_rules import chunk_problem, metadata_problem
 from publishing.sandbox.core import (
     Fault,
@@ -48,9 +53,12 @@ def sandbox_token(username: str, *, upload_only: bool = False) -> str:
     return f"sbx.youtube.{username}" + (_UPLOAD_ONLY if upload_only else "")
 
 
-def _channel(request: Request) -> tuple[str, bool] | None:
+def _channel(state: SandboxState, request: Request) -> tuple[str, bool] | None:
     """``(username, may_delete)`` for the request's token, or None."""
     token = request.bearer_token or ""
+    if grant := state.oauth.grant_for(SLUG, token):
+        scopes = {s.rsplit("/", 1)[-1] for s in grant.scope.split()}
+        return grant.username, bool(scopes & {"youtube", "youtube.force-ssl"})
     if not token.startswith("sbx.youtube."):
         return None
     name = token.removeprefix("sbx.youtube.")
@@ -92,7 +100,7 @@ def _video_json(post: dict[str, Any]) -> dict[str, Any]:
 
 @api.add("POST", r"/upload/youtube/v3/videos", name="videos.insert")
 def insert(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _channel(request)
+    who = _channel(state, request)
     if who is None:
         return _unauthorized()
     if request.arg("uploadType") != "resumable":
@@ -178,7 +186,7 @@ def _create_video(state: SandboxState, session: dict[str, Any]) -> dict[str, Any
 
 @api.add("GET", r"/youtube/v3/search", name="search.list")
 def search(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _channel(request)
+    who = _channel(state, request)
     if who is None:
         return _unauthorized()
     if not request.arg("part"):
@@ -206,7 +214,7 @@ def search(state: SandboxState, request: Request, match: re.Match[str]) -> Respo
 
 @api.add("DELETE", r"/youtube/v3/videos", name="videos.delete")
 def delete(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    who = _channel(request)
+    who = _channel(state, request)
     if who is None:
         return _unauthorized()
     if not who[1]:
@@ -255,6 +263,130 @@ def watch(state: SandboxState, request: Request, match: re.Match[str]) -> Respon
 @web.add("GET", r"/shorts/(?P<id>[A-Za-z0-9_-]+)", name="shorts")
 def shorts(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     return _page(state, match["id"])
+
+
+# --- Channels and Google's OAuth 2.0 (PLATFORMS.md 6.1) ------------------------------------
+
+
+@api.add("GET", r"/youtube/v3/channels", name="channels.list")
+def channels(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    who = _channel(state, request)
+    if who is None:
+        return _unauthorized()
+    if not request.arg("part"):
+        return _error(400, "required", "Required parameter: part", "global")
+    if request.arg("mine") != "true":
+        return _error(400, "invalidFilters", "The sandbox serves mine=true.", "global")
+    username = who[0]
+    item = {
+        "kind": "youtube#channel",
+        "etag": hashlib.sha256(username.encode()).hexdigest()[:27],
+        "id": sandbox_channel_id(username),
+        "snippet": {
+            "title": f"{username} (sandbox)",
+            "description": "",
+            "customUrl": f"@{username.lower()}",
+            "publishedAt": "2024-01-01T00:00:00Z",
+        },
+    }
+    return Response.json(
+        200,
+        {
+            "kind": "youtube#channelListResponse",
+            "etag": item["etag"],
+            "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+            "items": [item],
+        },
+    )
+
+
+def _google_error(status: int, error: str, description: str) -> Response:
+    return Response.json(status, {"error": error, "error_description": description})
+
+
+# Google's consent page lives on accounts.google.com: here under /youtube-web.
+@web.add("GET", r"/o/oauth2/v2/auth")
+@web.add("POST", r"/o/oauth2/v2/auth")
+def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    checked = oauth.check_authorize(state.oauth, SLUG, request)
+    if isinstance(checked, Response):
+        return checked
+    params = checked.params
+
+    def back(**answer: str) -> Response:
+        query = {**answer, "state": checked.state} if checked.state else answer
+        return oauth.redirect(oauth.with_query(checked.redirect_uri, query))
+
+    if params.get("response_type") != "code":
+        return back(error="unsupported_response_type")
+    if not checked.scope:
+        return back(error="invalid_request", error_description="Missing required parameter: scope")
+    if request.method == "GET":
+        return oauth.consent_page("Google", f"/{SLUG}-web/o/oauth2/v2/auth", checked)
+    if request.form.get("decision") != "approve":
+        return back(error="access_denied")
+    username = request.form.get("username", "")
+    if not oauth.USERNAME_RE.fullmatch(username):
+        return oauth.error_page(400, "Invalid account name", "Use 1 to 15 letters, digits or _.")
+    grant = oauth.Grant(
+        platform=SLUG,
+        username=username,
+        scope=checked.scope,
+        client_id=checked.client_id,
+        code_challenge=params.get("code_challenge", ""),
+        code_challenge_method=params.get("code_challenge_method", "plain"),
+        redirect_uri=checked.redirect_uri,
+        # Google issues a refresh token only with access_type=offline.
+        offline=params.get("access_type") == "offline",
+    )
+    code = state.oauth.new_code(grant)
+    return back(code=code, scope=checked.scope)
+
+
+# oauth2.googleapis.com/token and /revoke: here under /youtube.
+@api.add("POST", r"/token", name="oauth2.token")
+def token(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    form = request.form
+    client_id = form.get("client_id", "")
+    if not oauth.client_authenticated(state.oauth, SLUG, client_id, form.get("client_secret", "")):
+        return _google_error(401, "invalid_client", "Unauthorized")
+    if form.get("grant_type") == "authorization_code":
+        grant = state.oauth.take_code(SLUG, form.get("code", ""))
+        if (
+            grant is None
+            or grant.client_id != client_id
+            or grant.redirect_uri != form.get("redirect_uri")
+            or not oauth.pkce_ok(grant, form.get("code_verifier", ""))
+        ):
+            return _google_error(400, "invalid_grant", "Bad Request")
+        issued = state.oauth.issue(grant, with_refresh=grant.offline)
+    elif form.get("grant_type") == "refresh_token":
+        # Google's refresh tokens do not rotate: the answer carries no new one.
+        refreshed = state.oauth.refresh(
+            SLUG, client_id, form.get("refresh_token", ""), rotate=False
+        )
+        if refreshed is None:
+            return _google_error(400, "invalid_grant", "Token has been expired or revoked.")
+        issued = replace(refreshed, refresh_token="")
+    else:
+        return _google_error(400, "unsupported_grant_type", "Invalid grant_type")
+    body: dict[str, Any] = {
+        "access_token": issued.access_token,
+        "expires_in": round(issued.expires_at - time.time()),
+        "scope": issued.scope,
+        "token_type": "Bearer",
+    }
+    if issued.refresh_token:
+        body["refresh_token"] = issued.refresh_token
+    return Response.json(200, body)
+
+
+@api.add("POST", r"/revoke", name="oauth2.revoke")
+def revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
+    token_value = request.arg("token") or request.form.get("token", "")
+    if not state.oauth.revoke(SLUG, token_value):
+        return _google_error(400, "invalid_token", "Token expired or revoked")
+    return Response.json(200, {})
 
 
 # --- Faults and unknown paths ---------------------------------------------------------

@@ -16,7 +16,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ConnectState, SocialAccount, Store, StoreAllowedOrigin
+from accounts.oauth.refresh import Refresh, account_refresh
+from publishing.models import PostTarget
+from publishing.services.pipeline import target_publish
 from tests.factories import ApiKeyFactory, StoreFactory
+from tests.support.api import publish
 from tests.support.connect import (
     CONNECT_URL,
     REDIRECT_URL,
@@ -188,7 +192,16 @@ def test_tokens_are_ciphertext_at_rest_and_never_logged(
         assert secret not in raw
     assert all(value.startswith("gAAAAA") for value in [*stored, verifier])  # Fernet tokens
 
+    # Then a publish, and a refresh (which rotates both tokens).
+    answer = publish(api, store, wait=False)
+    target_publish(target_id=PostTarget.objects.get(post_id=answer["post_id"]).pk)
+    SocialAccount.objects.filter(pk=account.pk).update(token_expires_at=timezone.now())
+    assert account_refresh(account_id=account.pk, min_valid_seconds=60) == Refresh.REFRESHED
+    account.refresh_from_db()
+    secrets += [account.access_token, account.refresh_token]
+
     assert caplog.records, "the flow logs nothing at all: the check below would be empty"
     for secret in secrets:
         assert secret not in caplog.text
-    assert "account connected" in caplog.text
+    for expected in ("account connected", "POST /x/2/tweets", "token refreshed"):
+        assert expected in caplog.text

@@ -186,3 +186,47 @@ def test_the_refresh_beat_entry_is_created_by_its_migration(settings: Any) -> No
     assert task.task == "accounts.refresh_expiring_tokens" and task.enabled
     assert task.interval is not None
     assert task.interval.every == round(settings.TOKEN_REFRESH_INTERVAL_SECONDS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("platform", "scope", "rotates"),
+    [
+        ("youtube", "https://www.googleapis.com/auth/youtube.force-ssl", False),
+        ("tiktok", "user.info.basic,video.publish", True),
+    ],
+)
+def test_a_refresh_keeps_the_refresh_token_unless_a_new_one_comes(
+    store: Store,
+    sandbox_app: SandboxServer,
+    settings: Any,
+    platform: str,
+    scope: str,
+    rotates: bool,
+) -> None:
+    grant = sandbox_app.state.oauth.issue(
+        Grant(
+            platform=platform,
+            username="shop_v",
+            scope=scope,
+            client_id=settings.SANDBOX_OAUTH_CLIENT_ID,
+        ),
+        with_refresh=True,
+    )
+    account = social_account_connect(
+        store=store,
+        platform=platform,
+        platform_account_id=f"{platform}-shop_v",
+        handle="shop_v",
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        token_expires_at=timezone.now() + timedelta(seconds=10),
+    )
+    assert account_refresh(account_id=account.pk, min_valid_seconds=60) == Refresh.REFRESHED
+    account.refresh_from_db()
+    assert account.access_token != grant.access_token
+    assert sandbox_app.state.oauth.grant_for(platform, account.access_token) is not None
+    assert (account.refresh_token != grant.refresh_token) is rotates
+    # Whichever it is, the stored refresh token is the live one: the next refresh works.
+    SocialAccount.objects.filter(pk=account.pk).update(token_expires_at=timezone.now())
+    assert account_refresh(account_id=account.pk, min_valid_seconds=60) == Refresh.REFRESHED
