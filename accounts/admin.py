@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.models import ApiKey, Membership, SocialAccount, Store, StoreAllowedOrigin
+from accounts.models import (
+    ApiKey,
+    DataDeletionRequest,
+    Membership,
+    SocialAccount,
+    Store,
+    StoreAllowedOrigin,
+)
 
 
 class MembershipInline(admin.TabularInline[Membership, Store]):
@@ -66,3 +73,19 @@ class SocialAccountAdmin(admin.ModelAdmin[SocialAccount]):
         "updated_at",
     ]
     readonly_fields = ["connected_at", "updated_at"]
+
+
+@admin.register(DataDeletionRequest)
+class DataDeletionRequestAdmin(admin.ModelAdmin[DataDeletionRequest]):
+    """What Meta's data-deletion callback did, for support to answer a user's question."""
+
+    list_display = ["confirmation_code", "app", "status", "accounts_deleted", "requested_at"]
+    list_filter = ["app", "status"]
+    search_fields = ["confirmation_code"]
+    readonly_fields = [
+        "confirmation_code", "app", "platform_user_id", "status", "accounts_deleted",
+        "requested_at", "completed_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

@@ -120,6 +120,9 @@ class SocialAccount(models.Model):
     # How the account was connected where a platform offers several logins (Instagram:
     # "facebook" or "instagram"); it decides which API host the client calls.
     login_kind = models.CharField(max_length=16, blank=True, default="")
+    # The platform user who granted access (Meta's app-scoped user id): Meta's deauthorize and
+    # data-deletion callbacks name this user, not the Page or account that publishes.
+    platform_user_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
     access_token_encrypted = models.TextField(blank=True, editable=False)
     refresh_token_encrypted = models.TextField(blank=True, editable=False)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -193,3 +196,41 @@ class ConnectState(models.Model):
     @code_verifier.setter
     def code_verifier(self, value: str) -> None:
         self.code_verifier_encrypted = crypto.encrypt(value)
+
+
+class DataDeletionRequest(models.Model):
+    """A user's request, through Meta, to delete what we hold about them; the confirmation
+    code is what Meta shows the user, and the status page looks it up."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        COMPLETED = "completed", "Completed"
+
+    confirmation_code = models.CharField(max_length=32, unique=True, editable=False)
+    # Which app's secret signed the request (facebook, instagram or threads).
+    app = models.CharField(max_length=16)
+    platform_user_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    accounts_deleted = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.confirmation_code} ({self.status})"
+
+
+class ConnectChoice(models.Model):
+    """Accounts that one authorization granted (a Facebook user's Pages), waiting for the
+    merchant to pick one on the chooser page. Found by a SHA-256 of the secret that only the
+    chooser's form carries; taken once (a conditional UPDATE), and only until expires_at.
+    The candidates, their tokens included, are encrypted, and cleared once taken."""
+
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    flow = models.OneToOneField(ConnectState, on_delete=models.CASCADE, related_name="choice")
+    candidates_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"choice for {self.flow}"

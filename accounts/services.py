@@ -83,6 +83,7 @@ def social_account_connect(
     refresh_token: str = "",
     token_expires_at: datetime | None = None,
     login_kind: str = "",
+    platform_user_id: str = "",
 ) -> SocialAccount:
     """Connect (or reconnect) the store's account on a platform.
 
@@ -114,8 +115,11 @@ def social_account_connect(
             store=store, platform=Platform(platform), platform_account_id=platform_account_id
         )
     keep_refresh = account.pk is not None and account.refresh_token_encrypted and not refresh_token
+    # A refresh credential belongs to the login that issued it (Instagram has two).
+    keep_refresh = keep_refresh and login_kind in ("", account.login_kind)
     account.handle = handle
     account.login_kind = login_kind or account.login_kind
+    account.platform_user_id = platform_user_id or account.platform_user_id
     account.status = SocialAccount.Status.CONNECTED
     account.status_reason = ""
     account.access_token = access_token

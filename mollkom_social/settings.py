@@ -351,6 +351,23 @@ THREADS_API_BASE_URL = env_platform_url(
 # then the attempt is retried later and polls the same container again.
 THREADS_CONTAINER_POLL_SECONDS = env_float("THREADS_CONTAINER_POLL_SECONDS", 2.0)
 THREADS_CONTAINER_WAIT_SECONDS = env_float("THREADS_CONTAINER_WAIT_SECONDS", 120.0)
+# Connecting Threads (PLATFORMS.md 5.1): the consent page, and graph.threads.net without a
+# version, where the code, long-lived and refresh exchanges live.
+THREADS_AUTHORIZE_URL = env_platform_url(
+    "THREADS_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/threads-web/oauth/authorize",
+    real="https://threads.net/oauth/authorize",
+    sandboxed=_threads_sandboxed,
+)
+THREADS_OAUTH_BASE_URL = env_platform_url(
+    "THREADS_OAUTH_BASE_URL",
+    sandbox=f"{SANDBOX_URL}/threads",
+    real="https://graph.threads.net",
+    sandboxed=_threads_sandboxed,
+)
+THREADS_OAUTH_SCOPES = env_str(
+    "THREADS_OAUTH_SCOPES", "threads_basic,threads_content_publish,threads_delete"
+)
 
 # --- Content generation (content_ai) -----------------------------------------------------
 
@@ -388,6 +405,44 @@ INSTAGRAM_IG_BASE_URL = env_platform_url(
 # polls the same container again.
 INSTAGRAM_CONTAINER_POLL_SECONDS = env_float("INSTAGRAM_CONTAINER_POLL_SECONDS", 3.0)
 INSTAGRAM_CONTAINER_WAIT_SECONDS = env_float("INSTAGRAM_CONTAINER_WAIT_SECONDS", 300.0)
+# Connecting Instagram: through Instagram Login ("instagram", the default; INSTAGRAM_CLIENT_ID
+# is then the Instagram app's id) or Facebook Login ("facebook"; the Meta app's id).
+INSTAGRAM_LOGIN = env_str("INSTAGRAM_LOGIN", "instagram")
+if INSTAGRAM_LOGIN not in ("instagram", "facebook"):
+    raise ValueError("INSTAGRAM_LOGIN must be instagram or facebook")
+INSTAGRAM_AUTHORIZE_URL = env_platform_url(
+    "INSTAGRAM_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/instagram-web/oauth/authorize",
+    real="https://www.instagram.com/oauth/authorize",
+    sandboxed=_instagram_sandboxed,
+)
+INSTAGRAM_TOKEN_URL = env_platform_url(
+    "INSTAGRAM_TOKEN_URL",
+    sandbox=f"{SANDBOX_URL}/instagram/api/oauth/access_token",
+    real="https://api.instagram.com/oauth/access_token",
+    sandboxed=_instagram_sandboxed,
+)
+# graph.instagram.com without a version: ig_exchange_token and ig_refresh_token live there.
+INSTAGRAM_IG_TOKEN_BASE_URL = env_platform_url(
+    "INSTAGRAM_IG_TOKEN_BASE_URL",
+    sandbox=f"{SANDBOX_URL}/instagram/ig",
+    real="https://graph.instagram.com",
+    sandboxed=_instagram_sandboxed,
+)
+INSTAGRAM_OAUTH_SCOPES = env_str(
+    "INSTAGRAM_OAUTH_SCOPES", "instagram_business_basic,instagram_business_content_publish"
+)
+INSTAGRAM_FACEBOOK_AUTHORIZE_URL = env_platform_url(
+    "INSTAGRAM_FACEBOOK_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/instagram-web/fb/v25.0/dialog/oauth",
+    real="https://www.facebook.com/v25.0/dialog/oauth",
+    sandboxed=_instagram_sandboxed,
+)
+INSTAGRAM_FACEBOOK_OAUTH_SCOPES = env_str(
+    "INSTAGRAM_FACEBOOK_OAUTH_SCOPES",
+    "instagram_basic,instagram_content_publish,instagram_manage_contents,pages_show_list,"
+    "pages_read_engagement",
+)
 
 # --- Facebook
 # Without a Facebook (Meta) app id, Facebook Pages go to the sandbox at SANDBOX_URL, as the other
@@ -418,6 +473,18 @@ FACEBOOK_RUPLOAD_BASE_URL = env_platform_url(
 # then the attempt is retried later and polls the same video again.
 FACEBOOK_VIDEO_POLL_SECONDS = env_float("FACEBOOK_VIDEO_POLL_SECONDS", 3.0)
 FACEBOOK_VIDEO_WAIT_SECONDS = env_float("FACEBOOK_VIDEO_WAIT_SECONDS", 300.0)
+# Connecting a Page: Facebook Login's dialog, and the permissions publishing needs
+# (PLATFORMS.md 2.1); tokens and Pages come from FACEBOOK_GRAPH_BASE_URL.
+FACEBOOK_AUTHORIZE_URL = env_platform_url(
+    "FACEBOOK_AUTHORIZE_URL",
+    sandbox=f"{SANDBOX_URL}/facebook-web/v25.0/dialog/oauth",
+    real="https://www.facebook.com/v25.0/dialog/oauth",
+    sandboxed=_facebook_sandboxed,
+)
+FACEBOOK_OAUTH_SCOPES = env_str(
+    "FACEBOOK_OAUTH_SCOPES",
+    "pages_show_list,pages_read_engagement,pages_manage_posts,publish_video",
+)
 
 # Media fetching: seconds to connect, and for the whole download (redirects included) so
 # a server dripping bytes cannot hold a worker; MEDIA_FETCH_TIMEOUT bounds each read.

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsApi
 from accounts.api.views import SocialConnectApi
-from accounts.views import connect_callback
+from accounts.views import connect_callback, connect_choose
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.views.home import root
 from dashboard.views.team import invitation
@@ -80,5 +80,7 @@ urlpatterns = [
     # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
     path("media/relay/<str:name>", relayed_media, name="media-relay"),
     path("connect/<str:platform>/callback", connect_callback, name="connect-callback"),
+    path("connect/<str:platform>/choose", connect_choose, name="connect-choose"),
+    path("connect/meta/", include("accounts.meta_urls")),
     path("admin/", admin.site.urls),
 ]

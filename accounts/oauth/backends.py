@@ -82,6 +82,9 @@ class Identity:
     tokens: TokenSet
     login_kind: str = ""
     label: str = ""  # how a choice page names it, when there are several
+    # The platform user who granted it, when that is not the account itself (a Page's
+    # admin): the user Meta's deauthorize and data-deletion callbacks name.
+    user_id: str = ""
 
     def __repr__(self) -> str:
         return f"Identity(account_id={self.account_id!r}, handle={self.handle!r})"
@@ -109,6 +112,12 @@ class ConnectBackend(BaseOAuth2[Any]):
         super().__init__(strategy, redirect_uri=callback_url(self.platform))
 
     # --- Configuration -------------------------------------------------------------
+
+    @classmethod
+    def variant(cls) -> type[ConnectBackend]:
+        """The class that connects the platform under the current settings: itself, unless
+        the platform offers several logins (Instagram)."""
+        return cls
 
     @classmethod
     def uses_sandbox(cls) -> bool:
@@ -221,7 +230,7 @@ def backend_for(platform: str, request_data: dict[str, Any] | None = None) -> Co
         raise ConnectError(
             "platform_not_supported", f"Connecting {platform} is not supported."
         ) from None
-    return backend_class(ConnectStrategy(request_data))
+    return backend_class.variant()(ConnectStrategy(request_data))
 
 
 def callback_url(platform: str) -> str:
@@ -395,3 +404,7 @@ class TikTokConnect(ConnectBackend):
                 label=str(creator.get("creator_nickname", "")),
             )
         ]
+
+
+# Meta's platforms live in their own module; importing it registers them.
+from accounts.oauth import meta as _meta  # noqa: E402, F401

@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from social_core.exceptions import AuthCanceled, SocialAuthBaseException
 
-from accounts.models import Membership, SocialAccount, Store
+from accounts.models import ConnectState, Membership, SocialAccount, Store
 from accounts.oauth.backends import ConnectBackend, ConnectError, Identity, backend_for
+from accounts.oauth.choice import choice_create, choice_take
 from accounts.oauth.origins import redirect_url_origin
 from accounts.oauth.state import StateRefused, new_state, state_consume, state_create
 from accounts.services import social_account_connect
@@ -38,13 +39,24 @@ class ConnectStart:
 
 
 @dataclass(frozen=True)
+class Chooser:
+    """Several accounts were granted (a Facebook user's Pages): the page that asks which.
+    ``secret`` goes into its form; only that form can pick (``connect_chosen``)."""
+
+    platform: str
+    secret: str
+    identities: list[Identity]
+
+
+@dataclass(frozen=True)
 class ConnectOutcome:
-    """Where to send the browser (None: nowhere safe, answer an error page), and what
-    happened: the connected account, or an error code."""
+    """Where to send the browser (None: nowhere safe, answer an error page; or the chooser
+    page to show), and what happened: the connected account, or an error code."""
 
     redirect_to: str | None
     account: SocialAccount | None = None
     error: str = ""
+    chooser: Chooser | None = None
 
 
 def redirect_url_check(*, store: Store, redirect_url: str, own_origin_ok: bool = False) -> None:
@@ -128,7 +140,12 @@ def connect_finish(*, platform: str, query: dict[str, str]) -> ConnectOutcome:
     backend = backend_for(platform, query)
     try:
         tokens = backend.exchange(query.get("state", ""), flow.code_verifier)
-        identity = _one_identity(backend, backend.identities(tokens))
+        identities = backend.identities(tokens)
+        identity = backend.choose(identities)
+        if identity is None and len(identities) > 1:
+            secret = choice_create(flow=flow, identities=identities)
+            return ConnectOutcome(None, chooser=Chooser(platform, secret, identities))
+        identity = _one_identity(backend, identities)
     except ConnectError as exc:
         logger.warning("connect failed: %s", exc.code, extra={"platform": platform})
         return failed(exc.code)
@@ -145,6 +162,30 @@ def connect_finish(*, platform: str, query: dict[str, str]) -> ConnectOutcome:
         return failed(
             "token_exchange_failed" if exc.stage == "token_exchange" else "connect_failed"
         )
+    return _connected(flow, platform, identity)
+
+
+def connect_chosen(
+    *, platform: str, secret: str, account_id: str, cancel: bool = False
+) -> ConnectOutcome:
+    """The merchant's answer on the chooser page: connect the account they picked."""
+    try:
+        flow, identities = choice_take(secret=secret, platform=platform)
+    except StateRefused as refused:
+        logger.warning("connect choice refused: %s", refused.code, extra={"platform": platform})
+        if refused.flow is None:
+            return ConnectOutcome(redirect_to=None, error=refused.code)
+        return ConnectOutcome(
+            _error_url(refused.flow.redirect_url, platform, refused.code), error=refused.code
+        )
+    identity = next((i for i in identities if i.account_id == account_id), None)
+    if cancel or identity is None:
+        code = "access_denied" if cancel else "invalid_choice"
+        return ConnectOutcome(_error_url(flow.redirect_url, platform, code), error=code)
+    return _connected(flow, platform, identity)
+
+
+def _connected(flow: ConnectState, platform: str, identity: Identity) -> ConnectOutcome:
     with transaction.atomic():
         account = social_account_connect(
             store=flow.store,
@@ -155,6 +196,7 @@ def connect_finish(*, platform: str, query: dict[str, str]) -> ConnectOutcome:
             refresh_token=identity.tokens.refresh_token,
             token_expires_at=identity.tokens.expires_at,
             login_kind=identity.login_kind,
+            platform_user_id=identity.user_id,
         )
     logger.info(
         "account connected",

@@ -3,8 +3,9 @@
 Platform modules (``x.py``, later ``instagram.py`` …) hold only what is specific to one
 platform. Each builds a :class:`Platform` and calls :func:`register` at import time;
 :func:`load_modules` imports every module of this package whose name does not start with an
-underscore, so adding a platform is adding one module. Nothing here imports Django: the sandbox
-also runs inside test processes that have no settings.
+underscore, so adding a platform is adding one module. A module may also add routes to a
+platform another module registered (``threads_oauth.py`` adds Threads' OAuth). Nothing here
+imports Django: the sandbox also runs inside test processes that have no settings.
 
 URL layout of one server:
 

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from publishing.sandbox import _instagram_rules as rules
 from publishing.sandbox import _meta as graph
+from publishing.sandbox._meta_oauth import app_scoped_id
 from publishing.sandbox.core import (
     CONTROL_ROUTES,
     Fault,
@@ -46,7 +47,10 @@ from publishing.sandbox.core import (
 
 SLUG = "instagram"
 FACEBOOK_LOGIN, INSTAGRAM_LOGIN = "facebook", "instagram"
-_TOKEN_RE = re.compile(r"sbx\.instagram(-ig)?\.([A-Za-z0-9._]{1,30})(?:~([a-z_,]+))?")
+# Tokens issued through the sandbox's OAuth carry a "!nonce" (see _meta_oauth.py).
+_TOKEN_RE = re.compile(
+    r"sbx\.instagram(-ig)?\.([A-Za-z0-9._]{1,30})(?:~([a-z_,]+))?(?:![A-Za-z0-9_-]{1,64})?"
+)
 # The current guide's figure (the reference still says 50: PLATFORMS.md 1.4 [CONFLICT]); the
 # client reads it from content_publishing_limit, as the real one must.
 QUOTA_TOTAL, QUOTA_DURATION_S = 100, 86400
@@ -415,6 +419,28 @@ def user_stories(
         return error
     posts = _listing(state, user, stories=True)
     return Response.json(200, {"data": [_post_json(p, fields or ["id"]) for p in posts]})
+
+
+_PROFILE_FIELDS = {"id", "user_id", "username", "name", "account_type"}
+
+
+@api.add("GET", r"/(?P<host>ig)(?:/v[0-9]+\.[0-9]+)?/(?P<user>me)/?", name="profile")
+@_authed
+def profile(
+    state: SandboxState,
+    request: Request,
+    match: re.Match[str],
+    user: InstagramUser,
+    params: dict[str, str],
+) -> Response:
+    """The Instagram Login user (``GET graph.instagram.com/me?fields=user_id,username``):
+    ``id`` is app-scoped, ``user_id`` the professional account the content paths take."""
+    fields, error = graph.fields(params, _PROFILE_FIELDS)
+    values = {
+        "id": app_scoped_id("instagram", user.username), "user_id": user.id,
+        "username": user.username, "name": user.username, "account_type": "BUSINESS",
+    }  # fmt: skip
+    return error or Response.json(200, {f: values[f] for f in ["id", *fields]})
 
 
 @api.add("GET", _HOST + _ID + r"/?", name="node")

@@ -47,7 +47,10 @@ SLUG = "threads"
 TOKEN_PREFIX = "sbx.threads."
 # An optional "~scope,scope" suffix grants only those permissions, as a real token issued
 # for fewer scopes does; without it every permission is granted.
-_TOKEN_RE = re.compile(r"sbx\.threads\.([A-Za-z0-9._]{1,30})(?:~([a-z_,]+))?")
+# Tokens issued through the sandbox's OAuth also carry a "!nonce" (see _meta_oauth.py).
+_TOKEN_RE = re.compile(
+    r"sbx\.threads\.([A-Za-z0-9._]{1,30})(?:~([a-z_,]+))?(?:![A-Za-z0-9_-]{1,64})?"
+)
 QUOTA_TOTAL, QUOTA_DURATION_S = 250, 86400
 CONTAINER_TTL_S = 86400  # a container not published within 24 h expires
 VIDEO_POLLS, IMAGE_POLLS = 2, 0
@@ -412,6 +415,27 @@ def _moment(value: str | None) -> float | None:
         return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
+
+
+_PROFILE_FIELDS = {"id", "username", "name", "threads_profile_picture_url", "threads_biography"}
+
+
+@api.add("GET", _V + r"/(?P<user>me)/?", name="profile")
+@_authed
+def profile(
+    state: SandboxState,
+    request: Request,
+    match: re.Match[str],
+    user: ThreadsUser,
+    params: dict[str, str],
+) -> Response:
+    """The token's Threads profile (``GET /me?fields=id,username,...``)."""
+    fields, error = _fields(params, _PROFILE_FIELDS)
+    values = {
+        "id": user.id, "username": user.username, "name": user.username,
+        "threads_profile_picture_url": "", "threads_biography": "",
+    }  # fmt: skip
+    return error or Response.json(200, {f: values[f] for f in ["id", *fields]})
 
 
 @api.add("GET", _V + r"/" + _ID + r"/?", name="node")

@@ -24,4 +24,11 @@ def platform_urls(base_url: str) -> dict[str, str]:
         "YOUTUBE_OAUTH_BASE_URL": f"{base_url}/youtube/oauth2",
         "TIKTOK_API_BASE_URL": f"{base_url}/tiktok",
         "TIKTOK_WEB_BASE_URL": f"{base_url}/tiktok-web",
+        "FACEBOOK_AUTHORIZE_URL": f"{base_url}/facebook-web/v25.0/dialog/oauth",
+        "INSTAGRAM_AUTHORIZE_URL": f"{base_url}/instagram-web/oauth/authorize",
+        "INSTAGRAM_TOKEN_URL": f"{base_url}/instagram/api/oauth/access_token",
+        "INSTAGRAM_IG_TOKEN_BASE_URL": f"{base_url}/instagram/ig",
+        "INSTAGRAM_FACEBOOK_AUTHORIZE_URL": f"{base_url}/instagram-web/fb/v25.0/dialog/oauth",
+        "THREADS_AUTHORIZE_URL": f"{base_url}/threads-web/oauth/authorize",
+        "THREADS_OAUTH_BASE_URL": f"{base_url}/threads",
     }
