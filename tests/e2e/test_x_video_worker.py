@@ -52,8 +52,11 @@ def test_worker_killed_between_appends_resumes_the_upload_and_posts_once(
     assert tweet["request_body"]["media"]["media_ids"] == [media_id]  # the same upload, resumed
     assert len(stack.calls("x", "POST", "/2/media/upload/initialize")) == 1
     assert len(stack.calls("x", "POST", "/2/tweets")) == 1
+    # The append in flight when the first worker was killed may have reached the sandbox cut
+    # off, its form unreadable: it never counted at X, so only whole appends are compared.
     segments = [
         r["form"]["segment_index"]
         for r in stack.calls("x", "POST", f"/2/media/upload/{media_id}/append")
+        if "segment_index" in r["form"]
     ]
     assert segments[0] == "0" and segments[-1] == "2"
