@@ -152,12 +152,59 @@ class FacebookConnect(MetaGraphMixin, ConnectBackend, FacebookOAuth2[Any]):
         return found
 
 
+class LongLivedTokenMixin:
+    """Instagram Login and Threads: the code gives a short-lived token, exchanged at once for a
+    long-lived one (``{prefix}_exchange_token``), which is renewed before it lapses
+    (``{prefix}_refresh_token``) and so is also kept as the refresh credential."""
+
+    token_base_setting: ClassVar[str]  # the host of access_token and refresh_access_token
+    grant_prefix: ClassVar[str]  # "ig" or "th"
+
+    def _token_base(self) -> str:
+        return str(getattr(settings, self.token_base_setting))
+
+    def exchange(self: Any, state: str, code_verifier: str) -> TokenSet:
+        answer = self.request_access_token(
+            self.access_token_url(),
+            method="POST",
+            data=self.auth_complete_params(state),
+            headers=self.auth_headers(),
+        )
+        # Instagram's current docs wrap the short-lived answer in ``data``; older ones and
+        # Threads answer it flat.
+        wrapped = answer.get("data")
+        short = wrapped[0] if isinstance(wrapped, list) and wrapped else answer
+        _, secret = self.get_key_and_secret()
+        long = self.token_get(
+            f"{self._token_base()}/access_token",
+            {
+                "grant_type": f"{self.grant_prefix}_exchange_token",
+                "client_secret": secret,
+                "access_token": self.get_access_token(short),
+            },
+        )
+        return _renewable(long, user_id=str(short.get("user_id", "")))
+
+    def refresh(self: Any, refresh_token: str) -> TokenSet:
+        return long_lived_refresh(self, self._token_base(), self.grant_prefix, refresh_token)
+
+
+def long_lived_refresh(backend: Any, base: str, grant_prefix: str, refresh_token: str) -> TokenSet:
+    answer = backend.token_get(
+        f"{base}/refresh_access_token",
+        {"grant_type": f"{grant_prefix}_refresh_token", "access_token": refresh_token},
+        stage="refresh",
+    )
+    return _renewable(answer)
+
+
 # --- Instagram ------------------------------------------------------------------------
 
 
 @register
-class InstagramConnect(MetaGraphMixin, ConnectBackend):
-    """Instagram through Instagram Login ("Business Login for Instagram")."""
+class InstagramConnect(LongLivedTokenMixin, MetaGraphMixin, ConnectBackend):
+    """Instagram through Instagram Login ("Business Login for Instagram"). Only these accounts
+    keep a refresh credential, whichever login is set now."""
 
     name = "instagram"
     platform = "instagram"
@@ -165,6 +212,8 @@ class InstagramConnect(MetaGraphMixin, ConnectBackend):
     client_secret_setting = "INSTAGRAM_CLIENT_SECRET"
     authorize_url_setting = "INSTAGRAM_AUTHORIZE_URL"
     scopes_setting = "INSTAGRAM_OAUTH_SCOPES"
+    token_base_setting = "INSTAGRAM_IG_TOKEN_BASE_URL"
+    grant_prefix = "ig"
     SCOPE_SEPARATOR = ","
     login_kind: ClassVar[str] = INSTAGRAM_LOGIN
 
@@ -174,37 +223,6 @@ class InstagramConnect(MetaGraphMixin, ConnectBackend):
 
     def access_token_url(self) -> str:
         return str(settings.INSTAGRAM_TOKEN_URL)
-
-    def exchange(self, state: str, code_verifier: str) -> TokenSet:
-        """Code → short-lived token (its answer wrapped in ``data`` in the current docs,
-        flat in older ones) → long-lived token."""
-        answer = self.request_access_token(
-            self.access_token_url(),
-            method="POST",
-            data=self.auth_complete_params(state),
-            headers=self.auth_headers(),
-        )
-        wrapped = answer.get("data")
-        short = wrapped[0] if isinstance(wrapped, list) and wrapped else answer
-        _, secret = self.get_key_and_secret()
-        long = self.token_get(
-            f"{settings.INSTAGRAM_IG_TOKEN_BASE_URL}/access_token",
-            {
-                "grant_type": "ig_exchange_token",
-                "client_secret": secret,
-                "access_token": self.get_access_token(short),
-            },
-        )
-        return _renewable(long, user_id=str(short.get("user_id", "")))
-
-    def refresh(self, refresh_token: str) -> TokenSet:
-        # Only Instagram Login accounts keep a refresh credential, whichever login is set now.
-        answer = self.token_get(
-            f"{settings.INSTAGRAM_IG_TOKEN_BASE_URL}/refresh_access_token",
-            {"grant_type": "ig_refresh_token", "access_token": refresh_token},
-            stage="refresh",
-        )
-        return _renewable(answer)
 
     def identities(self, tokens: TokenSet) -> list[Identity]:
         me = self.graph(
@@ -238,7 +256,8 @@ class InstagramFacebookConnect(FacebookConnect):
     graph_setting = "INSTAGRAM_GRAPH_BASE_URL"
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        return InstagramConnect.refresh(self, refresh_token)  # type: ignore[arg-type]
+        # An account connected earlier through Instagram Login keeps its refresh credential.
+        return long_lived_refresh(self, settings.INSTAGRAM_IG_TOKEN_BASE_URL, "ig", refresh_token)
 
     def identities(self, tokens: TokenSet) -> list[Identity]:
         me = self.user(tokens)
@@ -274,43 +293,19 @@ class InstagramFacebookConnect(FacebookConnect):
 
 
 @register
-class ThreadsConnect(MetaGraphMixin, ConnectBackend):
+class ThreadsConnect(LongLivedTokenMixin, MetaGraphMixin, ConnectBackend):
     name = "threads"
     platform = "threads"
     client_id_setting = "THREADS_CLIENT_ID"
     client_secret_setting = "THREADS_CLIENT_SECRET"
     authorize_url_setting = "THREADS_AUTHORIZE_URL"
     scopes_setting = "THREADS_OAUTH_SCOPES"
+    token_base_setting = "THREADS_OAUTH_BASE_URL"
+    grant_prefix = "th"
     SCOPE_SEPARATOR = ","
 
     def access_token_url(self) -> str:
         return f"{settings.THREADS_OAUTH_BASE_URL}/oauth/access_token"
-
-    def exchange(self, state: str, code_verifier: str) -> TokenSet:
-        short = self.request_access_token(
-            self.access_token_url(),
-            method="POST",
-            data=self.auth_complete_params(state),
-            headers=self.auth_headers(),
-        )
-        _, secret = self.get_key_and_secret()
-        long = self.token_get(
-            f"{settings.THREADS_OAUTH_BASE_URL}/access_token",
-            {
-                "grant_type": "th_exchange_token",
-                "client_secret": secret,
-                "access_token": self.get_access_token(short),
-            },
-        )
-        return _renewable(long, user_id=str(short.get("user_id", "")))
-
-    def refresh(self, refresh_token: str) -> TokenSet:
-        answer = self.token_get(
-            f"{settings.THREADS_OAUTH_BASE_URL}/refresh_access_token",
-            {"grant_type": "th_refresh_token", "access_token": refresh_token},
-            stage="refresh",
-        )
-        return _renewable(answer)
 
     def identities(self, tokens: TokenSet) -> list[Identity]:
         me = self.graph(

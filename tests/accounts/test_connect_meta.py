@@ -329,3 +329,17 @@ def test_cancel_on_the_chooser_lands_with_access_denied(
     }
     assert not SocialAccount.objects.exists()
     assert ConnectChoice.objects.get().candidates_encrypted == ""  # the Page tokens are gone
+
+
+def test_an_instagram_login_account_still_refreshes_after_the_login_setting_changes(
+    api: APIClient, store: Store, connect_ready: str, sandbox: SandboxServer, settings: Any
+) -> None:
+    started = start_connect(api, store, "instagram")
+    assert outcome(authorize(started["auth_url"], username="shop_sw"))["status"] == "connected"
+    account = SocialAccount.objects.get(store=store, platform="instagram")
+    before = account.access_token
+    settings.INSTAGRAM_LOGIN = "facebook"  # new connections now go through Facebook Login
+
+    assert account_refresh(account_id=account.pk, min_valid_seconds=10**9) == Refresh.REFRESHED
+    account.refresh_from_db()
+    assert account.access_token != before and account.refresh_token == account.access_token
