@@ -361,32 +361,27 @@ class InstagramClient(PlatformClient):
         checkpoint, so a retry the merchant asks for starts afresh. EXPIRED on a resumed
         container clears it too, and the caller makes a new one.
         """
-        delay, waited = self.poll_interval, 0.0
-        while True:
+
+        def read() -> tuple[str, str]:
             response = self._request(
                 "GET", container, credentials, {"fields": "id,status_code,status"}
             )
             raise_for_response(response)
             body = response.json()
-            status_code = str(body.get("status_code", ""))
-            if status_code in ("FINISHED", "PUBLISHED"):
-                return status_code
-            if status_code in ("ERROR", "EXPIRED"):
-                checkpoint.set("container", None)
-                checkpoint.set("children", [])
-                if status_code == "EXPIRED" and resumed:
-                    return status_code
-                raise _container_failure(status_code, str(body.get("status") or ""), item)
-            if waited >= self.max_wait:
-                raise RetryableError(
-                    "Instagram is still processing the media; will check again.",
-                    code="media_processing",
-                    retry_after=meta.PROCESSING_RETRY_AFTER_S,
-                    platform_message=f"container {container}: {status_code or 'no status'}",
-                )
-            self.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 60.0)
+            return str(body.get("status_code", "")), str(body.get("status") or "")
+
+        return meta.wait_for_container(
+            read=read,
+            failure=lambda status, said: _container_failure(status, said, item),
+            checkpoint=checkpoint,
+            resumed=resumed,
+            sleep=self.sleep,
+            first_delay=self.poll_interval,
+            max_delay=60.0,
+            max_wait=self.max_wait,
+            platform="Instagram",
+            container=container,
+        )
 
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
         return meta.published_result(

@@ -18,6 +18,7 @@ import requests
 
 from publishing.platforms.base import (
     AuthError,
+    Checkpoint,
     OutcomeUnknownError,
     PermanentError,
     PlatformError,
@@ -219,3 +220,47 @@ def published_result(
     except (PlatformError, ValueError):
         url = ""
     return PublishResult(platform_post_id=media_id, url=url)
+
+
+def wait_for_container(
+    *,
+    read: Callable[[], tuple[str, str]],
+    failure: Callable[[str, str], PlatformError],
+    checkpoint: Checkpoint,
+    resumed: bool,
+    sleep: Callable[[float], None],
+    first_delay: float,
+    max_delay: float,
+    max_wait: float,
+    platform: str,
+    container: str,
+) -> str:
+    """Poll a media container (``read`` gives its status and the platform's words) until it
+    is FINISHED or PUBLISHED; that status.
+
+    ERROR and EXPIRED clear the container from the checkpoint, so a retry the merchant asks for
+    starts afresh; EXPIRED on a resumed container is returned (the caller makes a new one),
+    anything else fails with ``failure(status, said)``. Past ``max_wait`` the try ends
+    retryable and the next one polls the same container again.
+    """
+    delay, waited = first_delay, 0.0
+    while True:
+        status, said = read()
+        if status in ("FINISHED", "PUBLISHED"):
+            return status
+        if status in ("ERROR", "EXPIRED"):
+            checkpoint.set("container", None)
+            checkpoint.set("children", [])
+            if status == "EXPIRED" and resumed:
+                return status
+            raise failure(status, said)
+        if waited >= max_wait:
+            raise RetryableError(
+                f"{platform} is still processing the media; will check again.",
+                code="media_processing",
+                retry_after=PROCESSING_RETRY_AFTER_S,
+                platform_message=f"container {container}: {status or 'no status'}",
+            )
+        sleep(delay)
+        waited += delay
+        delay = min(delay * 2, max_delay)

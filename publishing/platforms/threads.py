@@ -31,7 +31,6 @@ from publishing.platforms.base import (
     PlatformClient,
     PlatformError,
     PublishResult,
-    RetryableError,
     RuleViolation,
 )
 from publishing.platforms.http import Http
@@ -132,6 +131,19 @@ THREADS = meta.MetaPlatform(
 def raise_for_response(response: requests.Response, *, creates: bool = False) -> None:
     """Map Meta's error envelope onto the shared error types (:mod:`.meta`)."""
     meta.raise_for_response(response, THREADS, creates=creates)
+
+
+def _container_failure(status: str, said: str, item: int | None) -> PermanentError:
+    which = f"Item {item}: " if item is not None else ""
+    advice = _CONTAINER_ERRORS.get(
+        said,
+        "Threads could not process the media; check the file's format and that its URL is public.",
+    )
+    if status == "EXPIRED":
+        advice = "Threads discarded the prepared post before it was published."
+    return PermanentError(
+        which + advice, code="media_rejected", platform_message=f"{status}: {said}"
+    )
 
 
 # --- The client -----------------------------------------------------------------------
@@ -342,45 +354,28 @@ class ThreadsClient(PlatformClient):
         checkpoint so the caller makes a new one. ERROR clears it too, so that a retry the
         merchant asks for starts afresh instead of finding the same failed container.
         """
-        delay, waited = self.poll_interval, 0.0
-        while True:
+
+        def read() -> tuple[str, str]:
             response = self._request(
                 "GET", container, credentials, {"fields": "id,status,error_message"}
             )
             raise_for_response(response)
             body = response.json()
             status = str(body.get("status", ""))
-            if status in ("FINISHED", "PUBLISHED"):
-                return status
-            if status == "EXPIRED" and resumed:
-                checkpoint.set("container", None)
-                checkpoint.set("children", [])
-                return status
-            if status in ("ERROR", "EXPIRED"):
-                checkpoint.set("container", None)
-                checkpoint.set("children", [])
-                said = str(body.get("error_message") or status)
-                which = f"Item {item}: " if item is not None else ""
-                advice = _CONTAINER_ERRORS.get(
-                    said,
-                    "Threads could not process the media; check the file's format and that its "
-                    "URL is public.",
-                )
-                if status == "EXPIRED":
-                    advice = "Threads discarded the prepared post before it was published."
-                raise PermanentError(
-                    which + advice, code="media_rejected", platform_message=f"{status}: {said}"
-                )
-            if waited >= self.max_wait:
-                raise RetryableError(
-                    "Threads is still processing the media; will check again.",
-                    code="media_processing",
-                    retry_after=meta.PROCESSING_RETRY_AFTER_S,
-                    platform_message=f"container {container}: {status or 'no status'}",
-                )
-            self.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 30.0)
+            return status, str(body.get("error_message") or status)
+
+        return meta.wait_for_container(
+            read=read,
+            failure=lambda status, said: _container_failure(status, said, item),
+            checkpoint=checkpoint,
+            resumed=resumed,
+            sleep=self.sleep,
+            first_delay=self.poll_interval,
+            max_delay=30.0,
+            max_wait=self.max_wait,
+            platform="Threads",
+            container=container,
+        )
 
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
         return meta.published_result(
