@@ -4,12 +4,10 @@ and the fault bodies (Meta's Graph envelope). Split from ``facebook.py`` to keep
 from __future__ import annotations
 
 import html
-import json
-import math
 from typing import Any
 
 from publishing.sandbox import _meta as graph
-from publishing.sandbox.core import Fault, Request, Response
+from publishing.sandbox.core import Response
 
 
 def video_status(video: dict[str, Any]) -> dict[str, Any]:
@@ -67,34 +65,12 @@ def page_html(post: dict[str, Any] | None) -> Response:
     )
 
 
-def fault_response(fault: Fault, request: Request) -> Response:
-    if fault.kind == "rate_limit":
-        # The Pages business-use-case limit (code 32); the wait is in the usage header, in
-        # whole minutes, as Meta sends no Retry-After.
-        regain = math.ceil(fault.retry_after / 60)
-        usage = {"0": [{"type": "pages", "call_count": 100, "total_cputime": 30,
-                        "total_time": 45, "estimated_time_to_regain_access": regain}]}  # fmt: skip
-        return graph.error(
-            400, "(#32) Page request limit reached", 32, transient=True,
-            headers={"x-business-use-case-usage": json.dumps(usage)},
-        )  # fmt: skip
-    if fault.kind == "server_error":
-        return graph.error(
-            500, "An unexpected error has occurred. Please retry your request later.", 2,
-            transient=True,
-        )  # fmt: skip
-    if fault.kind == "expired_token":
-        return graph.error(
-            400,
-            "Error validating access token: The session has been invalidated because the user "
-            "changed their password or Facebook has changed the session for security reasons.",
-            190,
-            subcode=460,
-        )
-    if fault.kind == "no_credits":
-        app_usage = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 10})
-        return graph.error(
-            400, "(#4) Application request limit reached", 4, transient=True,
-            headers={"x-app-usage": app_usage},
-        )  # fmt: skip
-    raise ValueError(f"fault kind {fault.kind!r} has no error body")
+# The Pages business-use-case limit (code 32); an invalid session is worded as for a Page.
+FAULTS = graph.MetaFaults(
+    usage_type="pages",
+    rate_limit_message="(#32) Page request limit reached",
+    rate_limit_code=32,
+    expired_message="Error validating access token: The session has been invalidated because "
+    "the user changed their password or Facebook has changed the session for security reasons.",
+    expired_subcode=460,
+)

@@ -6,11 +6,14 @@ reads take a ``fields`` list; times are ``2026-01-02T03:04:05+0000``.
 
 from __future__ import annotations
 
+import json
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from publishing.sandbox.core import Request, Response
+from publishing.sandbox.core import Fault, Request, Response
 
 
 def params(request: Request) -> dict[str, str]:
@@ -88,3 +91,72 @@ def moment(value: str | None) -> float | None:
         return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
+
+
+# --- What every Meta host sends for the sandbox's injected faults ----------------------
+
+EXPIRED_SESSION = (
+    "Error validating access token: Session has expired on Monday, 01-Jun-26 12:00:00 PDT. "
+    "The current time is Tuesday, 02-Jun-26 12:00:00 PDT."
+)
+
+
+@dataclass(frozen=True)
+class MetaFaults:
+    """A Meta host's answers to the sandbox's faults; what differs per host is its usage
+    type and rate-limit error, and (Facebook) how an invalid session is worded."""
+
+    usage_type: str
+    rate_limit_message: str
+    rate_limit_code: int
+    rate_limit_subcode: int | None = None
+    expired_message: str = EXPIRED_SESSION
+    expired_subcode: int = 463
+
+    def response(self, fault: Fault, request: Request) -> Response:
+        if fault.kind == "rate_limit":
+            # Meta sends no Retry-After: the wait is in the usage header, in whole minutes.
+            regain = math.ceil(fault.retry_after / 60)
+            usage = {
+                "0": [
+                    {
+                        "type": self.usage_type,
+                        "call_count": 100,
+                        "total_cputime": 30,
+                        "total_time": 45,
+                        "estimated_time_to_regain_access": regain,
+                    }
+                ]
+            }
+            return error(
+                400, self.rate_limit_message, self.rate_limit_code,
+                subcode=self.rate_limit_subcode, transient=True,
+                headers={"x-business-use-case-usage": json.dumps(usage)},
+            )  # fmt: skip
+        if fault.kind == "server_error":
+            return error(
+                500, "An unexpected error has occurred. Please retry your request later.", 2,
+                transient=True,
+            )  # fmt: skip
+        if fault.kind == "expired_token":
+            return error(400, self.expired_message, 190, subcode=self.expired_subcode)
+        if fault.kind == "no_credits":
+            # Meta has no API credits; the nearest thing is the app-wide call budget.
+            app_usage = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 10})
+            return error(
+                400, "(#4) Application request limit reached", 4, transient=True,
+                headers={"x-app-usage": app_usage},
+            )  # fmt: skip
+        raise ValueError(f"fault kind {fault.kind!r} has no error body")
+
+
+def quota_body(request: Request) -> tuple[str, int] | Response:
+    """The control API's ``{"username": "...", "used": N}`` (posts made elsewhere today)."""
+    body = request.json_body
+    username = body.get("username") if isinstance(body, dict) else None
+    used = body.get("used") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not isinstance(used, int) or used < 0:
+        return Response.json(
+            400, {"ok": False, "error": 'body must be {"username": str, "used": int >= 0}'}
+        )
+    return username, used

@@ -394,6 +394,10 @@ def video_page(state: SandboxState, request: Request, match: re.Match[str]) -> R
 
 register_platform(
     Platform(
-        slug=SLUG, api=api, web=web, fault_response=wire.fault_response, not_found=graph.unsupported
+        slug=SLUG,
+        api=api,
+        web=web,
+        fault_response=wire.FAULTS.response,
+        not_found=graph.unsupported,
     )
 )

@@ -22,8 +22,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
-import math
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +34,6 @@ from publishing.sandbox import _meta as graph
 from publishing.sandbox._meta_oauth import app_scoped_id
 from publishing.sandbox.core import (
     CONTROL_ROUTES,
-    Fault,
     Platform,
     Request,
     Response,
@@ -572,13 +569,10 @@ def story_page(state: SandboxState, request: Request, match: re.Match[str]) -> R
 @CONTROL_ROUTES.add("POST", r"/instagram/quota", name="instagram_quota")
 def quota_set(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     """``{"username": "...", "used": 100}``: posts the account published elsewhere today."""
-    body = request.json_body
-    username = body.get("username") if isinstance(body, dict) else None
-    used = body.get("used") if isinstance(body, dict) else None
-    if not isinstance(username, str) or not isinstance(used, int) or used < 0:
-        return Response.json(
-            400, {"ok": False, "error": 'body must be {"username": str, "used": int >= 0}'}
-        )
+    found = graph.quota_body(request)
+    if isinstance(found, Response):
+        return found
+    username, used = found
     set_quota_used(state, username, used)
     return Response.json(200, {"ok": True})
 
@@ -589,55 +583,17 @@ def set_quota_used(state: SandboxState, username: str, used: int) -> None:
 
 # --- Faults ---------------------------------------------------------------------------
 
-
-def _fault_response(fault: Fault, request: Request) -> Response:
-    if fault.kind == "rate_limit":
-        # Instagram's business-use-case limit (80002); the wait is in the usage header, in
-        # whole minutes, as Meta sends no Retry-After.
-        usage = {
-            "0": [
-                {
-                    "type": "instagram",
-                    "call_count": 100,
-                    "total_cputime": 30,
-                    "total_time": 45,
-                    "estimated_time_to_regain_access": math.ceil(fault.retry_after / 60),
-                }
-            ]
-        }
-        return graph.error(
-            400,
-            "(#80002) There have been too many calls to this Instagram account. Wait a bit and "
-            "try again.",
-            80002,
-            transient=True,
-            headers={"x-business-use-case-usage": json.dumps(usage)},
-        )
-    if fault.kind == "server_error":
-        return graph.error(
-            500, "An unexpected error has occurred. Please retry your request later.", 2,
-            transient=True,
-        )  # fmt: skip
-    if fault.kind == "expired_token":
-        return graph.error(
-            400,
-            "Error validating access token: Session has expired on Monday, 01-Jun-26 "
-            "12:00:00 PDT. The current time is Tuesday, 02-Jun-26 12:00:00 PDT.",
-            190,
-            subcode=463,
-        )
-    if fault.kind == "no_credits":
-        # Instagram has no API credits; the nearest thing is the app-wide call budget.
-        app_usage = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 10})
-        return graph.error(
-            400, "(#4) Application request limit reached", 4, transient=True,
-            headers={"x-app-usage": app_usage},
-        )  # fmt: skip
-    raise ValueError(f"fault kind {fault.kind!r} has no error body")
+# Instagram's business-use-case limit (80002).
+_FAULTS = graph.MetaFaults(
+    usage_type="instagram",
+    rate_limit_message="(#80002) There have been too many calls to this Instagram account. "
+    "Wait a bit and try again.",
+    rate_limit_code=80002,
+)
 
 
 register(
     Platform(
-        slug=SLUG, api=api, web=web, fault_response=_fault_response, not_found=graph.unsupported
+        slug=SLUG, api=api, web=web, fault_response=_FAULTS.response, not_found=graph.unsupported
     )
 )

@@ -20,8 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
-import math
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -34,7 +32,6 @@ from publishing.sandbox import _meta as meta
 from publishing.sandbox import _threads_rules as rules
 from publishing.sandbox.core import (
     CONTROL_ROUTES,
-    Fault,
     Platform,
     Request,
     Response,
@@ -529,13 +526,10 @@ def post_page(state: SandboxState, request: Request, match: re.Match[str]) -> Re
 @CONTROL_ROUTES.add("POST", r"/threads/quota", name="threads_quota")
 def quota_set(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     """``{"username": "...", "used": 250}``: posts the account published elsewhere today."""
-    body = request.json_body
-    username = body.get("username") if isinstance(body, dict) else None
-    used = body.get("used") if isinstance(body, dict) else None
-    if not isinstance(username, str) or not isinstance(used, int) or used < 0:
-        return Response.json(
-            400, {"ok": False, "error": 'body must be {"username": str, "used": int >= 0}'}
-        )
+    found = meta.quota_body(request)
+    if isinstance(found, Response):
+        return found
+    username, used = found
     set_quota_used(state, username, used)
     return Response.json(200, {"ok": True})
 
@@ -546,53 +540,12 @@ def set_quota_used(state: SandboxState, username: str, used: int) -> None:
 
 # --- Faults and unknown paths ---------------------------------------------------------
 
-
-def _fault_response(fault: Fault, request: Request) -> Response:
-    if fault.kind == "rate_limit":
-        # Meta sends no Retry-After: the wait is in the usage header, in whole minutes.
-        usage = {
-            "0": [
-                {
-                    "type": "threads",
-                    "call_count": 100,
-                    "total_cputime": 40,
-                    "total_time": 60,
-                    "estimated_time_to_regain_access": math.ceil(fault.retry_after / 60),
-                }
-            ]
-        }
-        return _error(
-            400,
-            "(#17) User request limit reached",
-            17,
-            subcode=2446079,
-            transient=True,
-            headers={"x-business-use-case-usage": json.dumps(usage)},
-        )
-    if fault.kind == "server_error":
-        return _error(
-            500, "An unexpected error has occurred. Please retry your request later.", 2,
-            transient=True,
-        )  # fmt: skip
-    if fault.kind == "expired_token":
-        return _error(
-            400,
-            "Error validating access token: Session has expired on Monday, 01-Jun-26 "
-            "12:00:00 PDT. The current time is Tuesday, 02-Jun-26 12:00:00 PDT.",
-            190,
-            subcode=463,
-        )
-    if fault.kind == "no_credits":
-        # Threads has no API credits; the nearest thing is the app-wide call budget.
-        app_usage = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 10})
-        return _error(
-            400,
-            "(#4) Application request limit reached",
-            4,
-            transient=True,
-            headers={"x-app-usage": app_usage},
-        )
-    raise ValueError(f"fault kind {fault.kind!r} has no error body")
+_FAULTS = meta.MetaFaults(
+    usage_type="threads",
+    rate_limit_message="(#17) User request limit reached",
+    rate_limit_code=17,
+    rate_limit_subcode=2446079,
+)
 
 
 def _not_found(request: Request) -> Response:
@@ -609,7 +562,7 @@ register(
         slug=SLUG,
         api=api,
         web=web,
-        fault_response=_fault_response,
+        fault_response=_FAULTS.response,
         not_found=_not_found,
     )
 )
