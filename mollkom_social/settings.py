@@ -186,6 +186,15 @@ PUBLISH_RETRY_BASE_SECONDS = env_float("PUBLISH_RETRY_BASE_SECONDS", 10.0)
 REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 120)
 # How long after a lost answer the platform is asked whether the post exists.
 RECONCILE_DELAY_SECONDS = env_int("RECONCILE_DELAY_SECONDS", 10)
+# One search of an account's listing reads at most this many pages (of 50 to 100 posts) or
+# seconds; past either it is unfinished, never a miss, and is tried again later.
+RECONCILE_SEARCH_MAX_PAGES = env_int("RECONCILE_SEARCH_MAX_PAGES", 50)
+RECONCILE_SEARCH_SECONDS = env_float("RECONCILE_SEARCH_SECONDS", 60.0)
+# Bounds on settling one target: lookups of any outcome, and complete misses (each of which
+# sends the post again). Past either the target fails as reconcile_failed, "may be live",
+# for a person to settle: never an endless loop.
+RECONCILE_MAX_LOOKUPS = env_int("RECONCILE_MAX_LOOKUPS", 12)
+RECONCILE_MAX_MISSES = env_int("RECONCILE_MAX_MISSES", 3)
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 30.0)
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
 

@@ -83,6 +83,14 @@ class PostTarget(models.Model):
     # Set right before the call that creates the public post: from then on a lost
     # answer means "unconfirmed", never a blind retry.
     create_started_at = models.DateTimeField(null=True, blank=True)
+    # The first create call ever started for this target, never cleared: reconciliation
+    # searches from here, so the window it must cover never moves forward, whatever the
+    # resends in between.
+    first_create_at = models.DateTimeField(null=True, blank=True)
+    # Reconciliation's bounds (RECONCILE_MAX_LOOKUPS, RECONCILE_MAX_MISSES): every lookup
+    # made, and the complete searches that found nothing (each one sends the post again).
+    reconcile_lookups = models.PositiveIntegerField(default=0)
+    reconcile_misses = models.PositiveIntegerField(default=0)
     platform_post_id = models.CharField(max_length=128, blank=True)
     url = models.CharField(max_length=2048, blank=True)
     error_code = models.CharField(max_length=64, blank=True)

@@ -8,7 +8,8 @@ from celery import shared_task
 from publishing.media.relay import relay_clean
 from publishing.models import PostTarget, TargetStatus
 from publishing.services.dispatcher import dispatch_due
-from publishing.services.pipeline import target_publish, target_reconcile
+from publishing.services.pipeline import target_publish
+from publishing.services.reconcile import target_reconcile
 
 
 def publish_queue(platform: str) -> str:

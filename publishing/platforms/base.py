@@ -55,6 +55,18 @@ class OutcomeUnknownError(PlatformError):
     """A create call may or may not have taken effect (timeout, dropped connection)."""
 
 
+class DuplicateContentError(PermanentError):
+    """The platform refused the post as a copy of one the account already has. After a
+    create call whose answer was lost, that copy may be this very post: the pipeline looks
+    for it before calling the refusal a failure."""
+
+
+class LookupIncompleteError(PlatformError):
+    """A search for a published post could not cover its whole window (too many pages, out
+    of time, or the platform says the post exists but its listing does not show it yet).
+    Not a miss: sending again is never safe on this answer; the search is repeated later."""
+
+
 class NotSupportedError(PlatformError):
     """The platform (or this connection to it) does not offer the operation at all."""
 
@@ -124,10 +136,12 @@ class Checkpoint:
 
 
 @dataclass(frozen=True)
-class RecentPost:
-    platform_post_id: str
-    text: str
-    created_at: str = ""
+class SearchBudget:
+    """How far one reconciliation search may go before it gives up for now (and is tried
+    again later): pages of the account's listing, and seconds."""
+
+    max_pages: int = 50
+    seconds: float = 60.0
 
 
 # --- The interface --------------------------------------------------------------------
@@ -138,6 +152,8 @@ class PlatformClient(ABC):
 
     slug: ClassVar[str]
     display_name: ClassVar[str]
+    # Set from settings by the registry; a search past it raises LookupIncompleteError.
+    search: SearchBudget = SearchBudget()
 
     @abstractmethod
     def validate(self, content: Content) -> list[RuleViolation]:
@@ -166,11 +182,19 @@ class PlatformClient(ABC):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
         """Look for a post this content created since ``since_epoch`` (reconciliation).
 
+        ``None`` is a promise: the whole window, from ``since_epoch`` to now, was searched
+        (every page of the account's listing, or an id the target saved that answers for
+        itself) and the post is not there, so sending it again cannot make a second one.
+        A search that could not finish raises: :class:`LookupIncompleteError` when pages or
+        time ran out, or the platform's own error when a call failed.
+
         ``exclude``: ids of posts already accounted for, never to be returned (two posts
         with the same text, minutes apart, must not both claim the first).
+        ``saved``: the target's checkpoint (container, upload or publish ids), asked first.
         """
 
     @abstractmethod

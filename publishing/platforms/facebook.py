@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -44,6 +43,7 @@ from publishing.platforms.base import (
 )
 from publishing.platforms.facebook_rules import message, post_kind
 from publishing.platforms.http import Http
+from publishing.platforms.search import search_listing
 
 WEB_BASE = "https://www.facebook.com"  # video permalinks come back as paths on it
 
@@ -319,24 +319,36 @@ class FacebookClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
-        """The post this content made since ``since_epoch``, matched on its text among the
-        Page's recent posts (videos and Reels are listed there too, with their description)."""
-        response = self._get(
-            f"{credentials.account_id}/posts",
-            credentials,
-            {"fields": "id,message,created_time,permalink_url", "limit": "25"},
-        )
-        raise_for_response(response)
+        """The saved post or video first; else the Page's posts back to the window's start,
+        every page, matched on their text (videos and Reels are listed there too, with their
+        description)."""
+        saved = saved or {}
+        if post_id := saved.get("post_id"):
+            return self._post_result(credentials, str(post_id))
+        if (video := saved.get("video_id")) and self._published(credentials, str(video)):
+            return self._wait(credentials, str(video), Checkpoint())  # the video is the post
+        # A video still processing is listed on the Page with its description, as are posts.
         wanted = message(content).strip()
-        for item in response.json().get("data", []):
-            if str(item.get("id")) in exclude:
-                continue
-            if _epoch(item.get("created_time")) < since_epoch - 60:
-                continue
-            if str(item.get("message", "")).strip() == wanted:
-                return PublishResult(str(item["id"]), str(item.get("permalink_url", "")))
-        return None
+        found = search_listing(
+            meta.graph_pages(
+                lambda params: self._get(f"{credentials.account_id}/posts", credentials, params),
+                raise_for_response,
+                {"fields": "id,message,created_time,permalink_url", "limit": "100"},
+            ),
+            matches=lambda item: (
+                str(item.get("id")) not in exclude
+                and str(item.get("message", "")).strip() == wanted
+            ),
+            created_at=lambda item: meta.epoch(item.get("created_time")),
+            since_epoch=since_epoch,
+            budget=self.search,
+            platform="Facebook",
+        )
+        if found is None:
+            return None
+        return PublishResult(str(found["id"]), str(found.get("permalink_url", "")))
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         """``DELETE /{id}`` for a Page post, photo post or video (PagePost, AdVideo specs)."""
@@ -378,11 +390,3 @@ def _video_errors(status: dict[str, Any]) -> str:
             if isinstance(error, dict) and error.get("message"):
                 found.append(str(error["message"]))
     return "; ".join(found)
-
-
-def _epoch(value: Any) -> float:
-    """Meta's time (``2026-01-02T03:04:05+0000``) as seconds; 0 when unreadable."""
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").timestamp()
-    except ValueError:
-        return 0.0

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -50,6 +49,7 @@ from publishing.platforms.instagram_rules import (
     post_format,
 )
 from publishing.platforms.media_relay import ImageNeeds, Relay, image_url
+from publishing.platforms.search import CLOCK_SLACK_SECONDS, search_listing
 
 _SUBCODE_RE = re.compile(r"\b(22070\d\d)\b")
 
@@ -399,30 +399,54 @@ class InstagramClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
-        """The post this content made since ``since_epoch``, from the account's recent media.
+        """The saved media id or container first; else the account's media since the
+        window's start, every page.
 
         Feed posts and Reels are matched on their caption. Stories are listed on their own
         edge and have no caption, so the newest Story since the create call is taken: only a
         Story the merchant posted in that same minute could be mistaken for it.
         """
         story = post_format(content) == "story"
-        edge = "stories" if story else "media"
-        params = {"fields": "id,caption,timestamp,permalink"}
-        if not story:  # the stories edge takes no parameters but fields (IGUser.json)
-            params.update({"since": str(int(since_epoch) - 60), "limit": "25"})
-        response = self._request("GET", f"{credentials.account_id}/{edge}", credentials, params)
-        raise_for_response(response)
         wanted = caption(content).strip()
-        for item in response.json().get("data", []):
-            if str(item.get("id")) in exclude:
-                continue
-            if story and _epoch(item.get("timestamp")) < since_epoch - 60:
-                continue
-            if not story and str(item.get("caption", "")).strip() != wanted:
-                continue
-            return PublishResult(str(item["id"]), str(item.get("permalink", "")))
-        return None
+        params = {"fields": "id,caption,timestamp,permalink", "limit": "100"}
+        if not story:  # the stories edge takes no parameters but fields and paging
+            params["since"] = str(int(since_epoch - CLOCK_SLACK_SECONDS))
+        edge = f"{credentials.account_id}/{'stories' if story else 'media'}"
+
+        def search() -> PublishResult | None:
+            found = search_listing(
+                meta.graph_pages(
+                    lambda page: self._request("GET", edge, credentials, page),
+                    raise_for_response,
+                    params,
+                ),
+                matches=lambda item: (
+                    str(item.get("id")) not in exclude
+                    and (story or str(item.get("caption", "")).strip() == wanted)
+                ),
+                created_at=lambda item: meta.epoch(item.get("timestamp")),
+                since_epoch=since_epoch,
+                budget=self.search,
+                platform="Instagram",
+            )
+            if found is None:
+                return None
+            return PublishResult(str(found["id"]), str(found.get("permalink", "")))
+
+        return meta.find_container_post(
+            saved=saved,
+            container_status=lambda container: self._container_status(credentials, container),
+            published=lambda media_id: self._result(credentials, media_id),
+            search=search,
+            platform="Instagram",
+        )
+
+    def _container_status(self, credentials: Credentials, container: str) -> str:
+        response = self._request("GET", container, credentials, {"fields": "id,status_code"})
+        raise_for_response(response)
+        return str(response.json().get("status_code", ""))
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         if credentials.login == INSTAGRAM_LOGIN:
@@ -464,11 +488,3 @@ class InstagramClient(PlatformClient):
             creates=creates,
             params={**params, "access_token": credentials.access_token},
         )
-
-
-def _epoch(value: Any) -> float:
-    """Meta's timestamp (``2026-01-02T03:04:05+0000``) as seconds; 0 when unreadable."""
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").timestamp()
-    except ValueError:
-        return 0.0

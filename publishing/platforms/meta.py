@@ -1,4 +1,5 @@
-"""Meta's Graph API error envelope, shared by the clients on Meta's hosts (Threads, Instagram).
+"""Meta's Graph API conventions shared by the clients on Meta's hosts (Threads, Instagram,
+Facebook): the error envelope, media containers and paged listings.
 
 Every Meta API answers errors as ``{"error": {"message", "type", "code", "error_subcode",
 "is_transient", "error_user_msg", "fbtrace_id"}}`` with HTTP 400 or 403 for most of them, so
@@ -10,8 +11,9 @@ wording, its media advice and its own codes) comes in a :class:`MetaPlatform`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -19,12 +21,14 @@ import requests
 from publishing.platforms.base import (
     AuthError,
     Checkpoint,
+    LookupIncompleteError,
     OutcomeUnknownError,
     PermanentError,
     PlatformError,
     PublishResult,
     RetryableError,
 )
+from publishing.platforms.search import Page
 
 # When Meta rate-limits without estimating when access returns, wait this long: calling
 # again while throttled only extends the block.
@@ -264,3 +268,64 @@ def wait_for_container(
         sleep(delay)
         waited += delay
         delay = min(delay * 2, max_delay)
+
+
+def graph_pages(
+    request: Callable[[dict[str, str]], requests.Response],
+    check: Callable[[requests.Response], None],
+    params: dict[str, str],
+) -> Callable[[str | None], Page]:
+    """A Graph edge's pages for :func:`~publishing.platforms.search.search_listing`: each
+    request ``params`` plus the ``after`` cursor; the last page is the one without
+    ``paging.next`` (Meta's cursor-based pagination)."""
+
+    def page(cursor: str | None) -> Page:
+        response = request({**params, "after": cursor} if cursor else params)
+        check(response)
+        body = response.json()
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+        return list(body.get("data") or []), (str(after) if after else None)
+
+    return page
+
+
+def find_container_post(
+    *,
+    saved: Mapping[str, Any] | None,
+    container_status: Callable[[str], str],
+    published: Callable[[str], PublishResult],
+    search: Callable[[], PublishResult | None],
+    platform: str,
+) -> PublishResult | None:
+    """Reconciliation for the container flows (Threads, Instagram): the target's own ids
+    first, the account's listing only where they cannot answer.
+
+    A saved media id is the post. A container is published once and says PUBLISHED from
+    then on, so any other status (FINISHED, IN_PROGRESS, ERROR, EXPIRED) proves the lost
+    publish call made nothing: a complete answer without reading the listing. A PUBLISHED
+    container whose post the listing does not show is never a miss (the post exists).
+    """
+    saved = saved or {}
+    if media_id := saved.get("media_id"):
+        return published(str(media_id))
+    container = saved.get("container")
+    if container and container_status(str(container)) != "PUBLISHED":
+        return None
+    found = search()
+    if found is None and container:
+        raise LookupIncompleteError(
+            f"{platform} says the post was published, but it is not among the account's "
+            "posts yet; checking again later.",
+            code="lookup_incomplete",
+            platform_message=f"container {container} status PUBLISHED, no matching post listed",
+        )
+    return found
+
+
+def epoch(value: Any) -> float:
+    """Meta's timestamp (``2026-01-02T03:04:05+0000``) as seconds; 0 when unreadable."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        return 0.0

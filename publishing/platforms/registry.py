@@ -8,7 +8,7 @@ from django.conf import settings
 
 from publishing.media import fetch_media, open_media
 from publishing.media.relay import relay_image, relay_prefix
-from publishing.platforms.base import PlatformClient
+from publishing.platforms.base import PlatformClient, SearchBudget
 from publishing.platforms.facebook import FacebookClient
 from publishing.platforms.http import Http, Recorder
 from publishing.platforms.instagram import InstagramClient
@@ -101,4 +101,8 @@ def available_platforms() -> list[str]:
 
 def get_client(slug: str, *, recorder: Recorder | None = None) -> PlatformClient:
     http = Http(timeout=settings.PLATFORM_HTTP_TIMEOUT, recorder=recorder)
-    return CLIENTS[slug](http)
+    client = CLIENTS[slug](http)
+    client.search = SearchBudget(
+        max_pages=settings.RECONCILE_SEARCH_MAX_PAGES, seconds=settings.RECONCILE_SEARCH_SECONDS
+    )
+    return client

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import requests
 from twitter_text import extract_emojis_with_indices
@@ -34,6 +35,7 @@ from publishing.platforms.base import (
     RuleViolation,
 )
 from publishing.platforms.http import Http
+from publishing.platforms.search import CLOCK_SLACK_SECONDS, search_listing
 
 MAX_TEXT_LENGTH = 500
 MAX_LINKS = 5
@@ -393,29 +395,52 @@ class ThreadsClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
-        response = self._request(
-            "GET",
-            "me/threads",
-            credentials,
-            {
-                "fields": "id,text,timestamp,permalink,link_attachment_url",
-                "since": str(int(since_epoch) - 60),
-                "limit": "25",
-            },
-        )
-        raise_for_response(response)
+        """The saved media id or container first; else the account's threads since the
+        window's start, every page, matched on their text."""
         wanted = post_text(content).strip()
-        for item in response.json().get("data", []):
-            if str(item.get("id")) in exclude:
-                continue
-            if str(item.get("text", "")).strip() != wanted:
-                continue
+
+        def matches(item: dict[str, Any]) -> bool:
+            if str(item.get("id")) in exclude or str(item.get("text", "")).strip() != wanted:
+                return False
             # A link-only text post has no text: its link attachment tells it apart.
-            if not wanted and item.get("link_attachment_url") not in (None, content.link):
-                continue
-            return PublishResult(str(item["id"]), str(item.get("permalink", "")))
-        return None
+            return bool(wanted) or item.get("link_attachment_url") in (None, content.link)
+
+        def search() -> PublishResult | None:
+            pages = meta.graph_pages(
+                lambda params: self._request("GET", "me/threads", credentials, params),
+                raise_for_response,
+                {
+                    "fields": "id,text,timestamp,permalink,link_attachment_url",
+                    "since": str(int(since_epoch - CLOCK_SLACK_SECONDS)),
+                    "limit": "100",
+                },
+            )
+            found = search_listing(
+                pages,
+                matches=matches,
+                created_at=lambda item: meta.epoch(item.get("timestamp")),
+                since_epoch=since_epoch,
+                budget=self.search,
+                platform="Threads",
+            )
+            if found is None:
+                return None
+            return PublishResult(str(found["id"]), str(found.get("permalink", "")))
+
+        return meta.find_container_post(
+            saved=saved,
+            container_status=lambda container: self._container_status(credentials, container),
+            published=lambda media_id: self._result(credentials, media_id),
+            search=search,
+            platform="Threads",
+        )
+
+    def _container_status(self, credentials: Credentials, container: str) -> str:
+        response = self._request("GET", container, credentials, {"fields": "id,status"})
+        raise_for_response(response)
+        return str(response.json().get("status", ""))
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         response = self._request("DELETE", platform_post_id, credentials, {})

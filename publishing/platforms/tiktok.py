@@ -27,7 +27,7 @@ polls, or reports its FAILED reason, so a video is never sent twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -462,6 +462,7 @@ class TikTokClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
         """Always None: listing a creator's videos needs the ``video.list`` scope, which a
         posting connection does not ask for (PLATFORMS.md 4.1). Nothing is lost: the pipeline

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from publishing.platforms.base import (
     Checkpoint,
     Content,
     Credentials,
+    DuplicateContentError,
     OutcomeUnknownError,
     PermanentError,
     PlatformClient,
@@ -33,6 +34,7 @@ from publishing.platforms.base import (
     RuleViolation,
 )
 from publishing.platforms.http import Http
+from publishing.platforms.search import CLOCK_SLACK_SECONDS, Page, search_listing
 from publishing.platforms.x_gif import animated_gif
 from publishing.platforms.x_media import (
     GIF,
@@ -121,7 +123,7 @@ def raise_for_response(response: requests.Response, *, creates: bool = False) ->
             **kwargs,
         )
     if status == 403 and "duplicate" in said.lower():
-        raise PermanentError(
+        raise DuplicateContentError(
             "X rejects a post identical to one this account published recently; change the text.",
             code="duplicate_content",
             **kwargs,
@@ -340,24 +342,47 @@ class XClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
+        """The account's posts since the window's start, page by page (``start_time``
+        bounds the listing, ``next_token`` walks it), matched on their text."""
         wanted = _comparable(post_text(content))
-        start = datetime.fromtimestamp(since_epoch - 60, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        response = self.http.request(
-            "GET",
-            f"{self.api_base}/2/users/{credentials.account_id}/tweets",
-            headers=self._auth(credentials),
-            params={"max_results": 20, "start_time": start, "tweet.fields": "created_at"},
-        )
-        raise_for_response(response)
-        for item in response.json().get("data", []):
-            if str(item.get("id")) in exclude:
-                continue
+        start = datetime.fromtimestamp(since_epoch - CLOCK_SLACK_SECONDS, tz=UTC)
+
+        def page(cursor: str | None) -> Page:
+            params = {
+                "max_results": "100",
+                "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tweet.fields": "created_at",
+            }
+            if cursor:
+                params["pagination_token"] = cursor
+            response = self.http.request(
+                "GET",
+                f"{self.api_base}/2/users/{credentials.account_id}/tweets",
+                headers=self._auth(credentials),
+                params=params,
+            )
+            raise_for_response(response)
+            body = response.json()
+            return list(body.get("data") or []), (body.get("meta") or {}).get("next_token")
+
+        found = search_listing(
+            page,
             # X returns text with &, < and > as HTML entities.
-            if _comparable(html.unescape(str(item.get("text", "")))) == wanted:
-                post_id = str(item["id"])
-                return PublishResult(post_id, self._post_url(credentials, post_id))
-        return None
+            matches=lambda item: (
+                str(item.get("id")) not in exclude
+                and _comparable(html.unescape(str(item.get("text", "")))) == wanted
+            ),
+            created_at=lambda item: _epoch(item.get("created_at")),
+            since_epoch=since_epoch,
+            budget=self.search,
+            platform="X",
+        )
+        if found is None:
+            return None
+        post_id = str(found["id"])
+        return PublishResult(post_id, self._post_url(credentials, post_id))
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         response = self.http.request(
@@ -395,3 +420,11 @@ def _opener(fetched: FetchedMedia) -> MediaOpener:
         yield _FetchedSource(fetched)
 
     return open_fetched
+
+
+def _epoch(value: Any) -> float:
+    """X's ``created_at`` (``2026-01-02T03:04:05.000Z``) as seconds; 0 when unreadable."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0

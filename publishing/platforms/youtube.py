@@ -16,7 +16,7 @@ to 3 minutes as a Short. A Short gets the documented ``#Shorts`` hint and a ``/s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,11 +34,11 @@ from publishing.platforms.base import (
     PermanentError,
     PlatformClient,
     PublishResult,
-    RecentPost,
     RetryableError,
     RuleViolation,
 )
 from publishing.platforms.http import Http
+from publishing.platforms.search import Page, search_listing
 from publishing.platforms.youtube_errors import google_error, raise_for_response
 
 UPLOAD_PATH = "/upload/youtube/v3/videos"
@@ -281,35 +281,6 @@ class YouTubeClient(PlatformClient):
 
     # -- reconcile and delete ------------------------------------------------------
 
-    def recent_uploads(self, credentials: Credentials) -> list[RecentPost]:
-        """The channel's newest videos (search.list ``forMine``: private ones included)."""
-        response = self.http.request(
-            "GET",
-            f"{self.api_base}{API_PATH}/search",
-            params={
-                "part": "snippet",
-                "forMine": "true",
-                "type": "video",
-                "order": "date",
-                "maxResults": "25",
-            },
-            headers=self._auth(credentials),
-        )
-        raise_for_response(response)
-        posts = []
-        for item in response.json().get("items", []):
-            video_id = (item.get("id") or {}).get("videoId")
-            snippet = item.get("snippet") or {}
-            if video_id:
-                posts.append(
-                    RecentPost(
-                        str(video_id),
-                        str(snippet.get("title", "")),
-                        str(snippet.get("publishedAt", "")),
-                    )
-                )
-        return posts
-
     def find_published(
         self,
         credentials: Credentials,
@@ -317,21 +288,50 @@ class YouTubeClient(PlatformClient):
         *,
         since_epoch: float,
         exclude: frozenset[str] = frozenset(),
+        saved: Mapping[str, Any] | None = None,
     ) -> PublishResult | None:
-        """A video with this title uploaded since ``since_epoch`` (a minute of clock slack).
+        """A video with this title uploaded since ``since_epoch``, from the channel's videos
+        newest first (search.list ``forMine``: private ones included), every page.
 
         Matched on the title: search results carry a shortened description. A publish that
         is sent again also asks its upload session first, so a miss here cannot upload twice
         while the session lives.
         """
         wanted = rules.title(content)
-        for post in self.recent_uploads(credentials):
-            if post.platform_post_id in exclude or post.text != wanted:
-                continue
-            if _epoch(post.created_at) < since_epoch - 60:
-                continue
-            return self._result(content, post.platform_post_id)
-        return None
+
+        def page(cursor: str | None) -> Page:
+            params = {
+                "part": "snippet",
+                "forMine": "true",
+                "type": "video",
+                "order": "date",
+                "maxResults": "50",
+            }
+            if cursor:
+                params["pageToken"] = cursor
+            response = self.http.request(
+                "GET",
+                f"{self.api_base}{API_PATH}/search",
+                params=params,
+                headers=self._auth(credentials),
+            )
+            raise_for_response(response)
+            body = response.json()
+            return list(body.get("items") or []), body.get("nextPageToken") or None
+
+        found = search_listing(
+            page,
+            matches=lambda item: (
+                bool(_video_id(item))
+                and _video_id(item) not in exclude
+                and str((item.get("snippet") or {}).get("title", "")) == wanted
+            ),
+            created_at=lambda item: _epoch(str((item.get("snippet") or {}).get("publishedAt"))),
+            since_epoch=since_epoch,
+            budget=self.search,
+            platform="YouTube",
+        )
+        return None if found is None else self._result(content, _video_id(found))
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         response = self.http.request(
@@ -378,3 +378,7 @@ def _epoch(value: str) -> float:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return 0.0
+
+
+def _video_id(item: dict[str, Any]) -> str:
+    return str((item.get("id") or {}).get("videoId") or "")

@@ -6,12 +6,15 @@ reads take a ``fields`` list; times are ``2026-01-02T03:04:05+0000``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from publishing.sandbox.core import Fault, Request, Response
 
@@ -160,3 +163,46 @@ def quota_body(request: Request) -> tuple[str, int] | Response:
             400, {"ok": False, "error": 'body must be {"username": str, "used": int >= 0}'}
         )
     return username, used
+
+
+# --- Cursor-based paging (the Graph API's "paging": {"cursors", "next"}) --------------
+
+
+def paged(
+    items: list[dict[str, Any]], params: dict[str, str], request: Request
+) -> tuple[dict[str, Any], Response | None]:
+    """One page of a newest-first listing as Meta sends it: ``limit`` (1 to 100, default 25)
+    items after the ``after`` cursor, with ``paging.cursors`` and, unless this is the last
+    page, ``paging.next``. The body's ``data`` is left to the caller (its fields)."""
+    limit = params.get("limit", "25")
+    if not limit.isdigit() or not 1 <= int(limit) <= 100:
+        return {}, invalid("(#100) Param limit must be a number between 1 and 100")
+    start = 0
+    if after := params.get("after"):
+        ids = [str(item["id"]) for item in items]
+        last = _uncursor(after)
+        # A cursor past an item since deleted reads as the end, as Meta's do.
+        start = ids.index(last) + 1 if last in ids else len(items)
+    page = items[start : start + int(limit)]
+    body: dict[str, Any] = {"items": page}
+    if page:
+        paging: dict[str, Any] = {
+            "cursors": {"before": _cursor(page[0]["id"]), "after": _cursor(page[-1]["id"])}
+        }
+        if start + len(page) < len(items):
+            query = {**params, "after": paging["cursors"]["after"]}
+            host = request.headers.get("host", "127.0.0.1")
+            paging["next"] = f"http://{host}/{request.platform}{request.path}?{urlencode(query)}"
+        body["paging"] = paging
+    return body, None
+
+
+def _cursor(item_id: Any) -> str:
+    return base64.urlsafe_b64encode(str(item_id).encode()).decode().rstrip("=")
+
+
+def _uncursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""

@@ -324,11 +324,12 @@ def node(
     return Response.json(200, _node_json(state, media, fields))
 
 
-def _listing(state: SandboxState, page: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    limit = params.get("limit", "25")
-    count = int(limit) if limit.isdigit() and 1 <= int(limit) <= 100 else 25
+def _listing(state: SandboxState, page: str) -> list[dict[str, Any]]:
+    """The Page's posts, newest first (ties in the same second by the order they were made)."""
     own = [p for p in state.posts(SLUG) if p["page_id"] == page]
-    return sorted(own, key=lambda p: p["created_epoch"], reverse=True)[:count]
+    return sorted(
+        own, key=lambda p: (p["created_epoch"], int(p["id"].rpartition("_")[2])), reverse=True
+    )
 
 
 @api.add("GET", _V + _PAGE + r"/(?P<edge>posts|feed)", name="pagePosts")
@@ -340,8 +341,11 @@ def posts(
     fields, error = graph.fields(params, _POST_FIELDS)
     if error is not None:
         return error
-    found = _listing(state, page, params)
-    return Response.json(200, {"data": [_node_json(state, p, fields) for p in found]})
+    listed, error = graph.paged(_listing(state, page), params, request)
+    if error is not None:
+        return error
+    data = [_node_json(state, p, fields) for p in listed.pop("items")]
+    return Response.json(200, {"data": data, **listed})
 
 
 @api.add("GET", _V + _PAGE + r"/video_reels", name="pageReels")
@@ -356,7 +360,7 @@ def reels(
     since = graph.moment(params.get("since")) or 0.0
     found = [
         state.get_media(SLUG, p["object_id"])
-        for p in _listing(state, page, {"limit": "100"})
+        for p in _listing(state, page)[:100]
         if p.get("reel") and p["created_epoch"] >= since
     ]
     data = [_node_json(state, v, fields) for v in found if v is not None]

@@ -390,16 +390,13 @@ def user_media(
     if error is not None:
         return error
     since, until = graph.moment(params.get("since")), graph.moment(params.get("until"))
-    limit = params.get("limit", "25")
-    if not limit.isdigit() or not 1 <= int(limit) <= 100:
-        return graph.invalid("(#100) Param limit must be a number between 1 and 100")
     posts = [
         p
         for p in _listing(state, user, stories=False)
         if (since is None or p["created_epoch"] >= since)
         and (until is None or p["created_epoch"] <= until)
-    ][: int(limit)]
-    return Response.json(200, {"data": [_post_json(p, fields or ["id"]) for p in posts]})
+    ]
+    return _listed(posts, fields, params, request)
 
 
 @api.add("GET", _HOST + _USER + r"/stories", name="userStories")
@@ -414,8 +411,17 @@ def user_stories(
     fields, error = graph.fields(params, _POST_FIELDS)
     if error is not None:
         return error
-    posts = _listing(state, user, stories=True)
-    return Response.json(200, {"data": [_post_json(p, fields or ["id"]) for p in posts]})
+    return _listed(_listing(state, user, stories=True), fields, params, request)
+
+
+def _listed(
+    posts: list[dict[str, Any]], fields: list[str], params: dict[str, str], request: Request
+) -> Response:
+    page, error = graph.paged(posts, params, request)
+    if error is not None:
+        return error
+    body = {"data": [_post_json(p, fields or ["id"]) for p in page.pop("items")], **page}
+    return Response.json(200, body)
 
 
 _PROFILE_FIELDS = {"id", "user_id", "username", "name", "account_type"}

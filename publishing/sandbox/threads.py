@@ -382,9 +382,6 @@ def user_threads(
     if error is not None:
         return error
     since, until = _moment(params.get("since")), _moment(params.get("until"))
-    limit = params.get("limit", "25")
-    if not limit.isdigit() or not 1 <= int(limit) <= 100:
-        return _invalid("(#100) Param limit must be a number between 1 and 100")
     posts = sorted(
         (
             p
@@ -395,10 +392,11 @@ def user_threads(
         ),
         key=lambda p: int(p["id"]),
         reverse=True,
-    )[: int(limit)]
-    body: dict[str, Any] = {"data": [_post_json(p, fields or ["id"]) for p in posts]}
-    if posts:
-        body["paging"] = {"cursors": {"before": posts[0]["id"], "after": posts[-1]["id"]}}
+    )
+    page, error = meta.paged(posts, params, request)
+    if error is not None:
+        return error
+    body = {"data": [_post_json(p, fields or ["id"]) for p in page.pop("items")], **page}
     return Response.json(200, body)
 
 

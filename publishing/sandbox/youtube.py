@@ -209,6 +209,10 @@ def search(state: SandboxState, request: Request, match: re.Match[str]) -> Respo
     mine = [p for p in state.posts(SLUG) if p["username"] == who[0]]
     mine.sort(key=lambda p: p["created_epoch"], reverse=True)
     limit = int(request.arg("maxResults") or 5)
+    # pageToken: an opaque token naming where the previous page stopped (an offset here).
+    token = request.arg("pageToken") or ""
+    start = int(token.removeprefix("SBX")) if token.startswith("SBX") else 0
+    page = mine[start : start + limit]
     items = [
         {
             "kind": "youtube#searchResult",
@@ -220,9 +224,12 @@ def search(state: SandboxState, request: Request, match: re.Match[str]) -> Respo
                 "description": p["snippet"].get("description", "")[:160],
             },
         }
-        for p in mine[:limit]
+        for p in page
     ]
-    return Response.json(200, {"kind": "youtube#searchListResponse", "items": items})
+    body: dict[str, Any] = {"kind": "youtube#searchListResponse", "items": items}
+    if start + limit < len(mine):
+        body["nextPageToken"] = f"SBX{start + limit}"
+    return Response.json(200, body)
 
 
 @api.add("DELETE", r"/youtube/v3/videos", name="videos.delete")

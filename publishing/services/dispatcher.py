@@ -54,6 +54,7 @@ def _claim_batches(
                     "post_id",
                     "platform",
                     "create_started_at",
+                    "first_create_at",
                     "attempt_count",
                     "retry_base",
                 )[: settings.DISPATCH_BATCH_SIZE]
@@ -146,15 +147,18 @@ def dispatch_due() -> DispatchReport:
 
     def recover(batch: list[PostTarget]) -> set[Any]:
         # A target whose worker dies on every try (out of memory on its media, say) is
-        # failed after the usual number of tries instead of looping for ever.
+        # ended after the usual number of tries instead of looping for ever: "not sent"
+        # only if no try ever started a create call; else it may be live, and is settled
+        # by asking the platform like any lost answer.
         spent = [
             t for t in batch
             if t.create_started_at is None
             and t.attempt_count - t.retry_base >= settings.PUBLISH_MAX_ATTEMPTS
         ]  # fmt: skip
+        never_sent = [t for t in spent if t.first_create_at is None]
         resumable = [t for t in batch if t.create_started_at is None and t not in spent]
-        unknown = [t for t in batch if t.create_started_at is not None]
-        PostTarget.objects.filter(pk__in=[t.pk for t in spent]).update(
+        unknown = [t for t in batch if t not in never_sent and t not in resumable]
+        PostTarget.objects.filter(pk__in=[t.pk for t in never_sent]).update(
             status=TargetStatus.FAILED,
             due_at=None,
             lease_expires_at=None,
@@ -164,7 +168,7 @@ def dispatch_due() -> DispatchReport:
                 "The worker stopped during every try; the post was not sent. Check its media."
             ),
         )
-        targets_settled(target_ids=[t.pk for t in spent])
+        targets_settled(target_ids=[t.pk for t in never_sent])
         PostTarget.objects.filter(pk__in=[t.pk for t in resumable]).update(
             status=TargetStatus.QUEUED,
             due_at=now,
@@ -180,12 +184,12 @@ def dispatch_due() -> DispatchReport:
             lease_expires_at=None,
             updated_at=now,
             error_code="outcome_unknown",
-            error_message="The worker stopped during the create call; checking the platform.",
+            error_message="The worker stopped after a create call was sent; checking the platform.",
         )
         report.unconfirmed += len(unknown)
         targets_settled(target_ids=[t.pk for t in unknown])
         # A resumed target leaves its post processing; the others may change it.
-        return {t.post_id for t in [*unknown, *spent]}
+        return {t.post_id for t in [*unknown, *never_sent]}
 
     report.recovered = _claim_batches(expired, recover)
     # 4. Unconfirmed targets due for a look at the platform.

@@ -31,7 +31,7 @@ from publishing.platforms.base import (
 )
 from publishing.platforms.registry import get_client
 from publishing.services.media_checks import CHECKED, fully_checked, request_probe
-from publishing.services.pipeline import recorder_for
+from publishing.services.platform_calls import recorder_for
 from publishing.services.posts import (
     PublishRequest,
     content_from_post,
@@ -209,6 +209,10 @@ def post_retry(*, store: Store, post_id: Any, platforms: list[str] | None) -> Po
                 enqueued_at=now,
                 retry_base=F("attempt_count"),
                 create_started_at=None,
+                # A person decided to send it again: reconciliation's bounds start afresh
+                # (its window, first_create_at, stays: every create call ever made counts).
+                reconcile_lookups=0,
+                reconcile_misses=0,
                 error_code="",
                 error_message="",
                 platform_error="",

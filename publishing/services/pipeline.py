@@ -17,59 +17,39 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import SocialAccount
 from accounts.oauth.refresh import fresh_account
-from accounts.selectors import connected_accounts
 from accounts.services import social_account_mark_needs_reconnect
 from mollkom_social.db import release_connection
 from publishing.events import targets_settled
-from publishing.models import PostTarget, PublishAttempt, TargetStatus
+from publishing.models import PostTarget, TargetStatus
 from publishing.platforms.base import (
     AuthError,
     Checkpoint,
     Content,
-    Credentials,
+    DuplicateContentError,
+    LookupIncompleteError,
     OutcomeUnknownError,
     PermanentError,
     PlatformError,
     PublishResult,
     RetryableError,
 )
-from publishing.platforms.http import CallRecord
 from publishing.platforms.registry import get_client
 from publishing.services import media_checks
+from publishing.services.platform_calls import (
+    credentials_for,
+    publishing_account,
+    recorder_for,
+    target_lookup,
+)
 from publishing.services.posts import content_from_post, post_sync_status
 
 logger = logging.getLogger(__name__)
-
-
-def recorder_for(target_id: int) -> Any:
-    """Record every platform call made for a target as a PublishAttempt row."""
-
-    def record(call: CallRecord) -> None:
-        PublishAttempt.objects.create(
-            target_id=target_id,
-            method=call.method,
-            url=call.url[:2048],
-            status_code=call.status_code,
-            error=call.error,
-            duration_ms=call.duration_ms,
-        )
-        release_connection()  # the next platform call may take long
-
-    return record
-
-
-def _credentials(account: SocialAccount) -> Credentials:
-    return Credentials(
-        access_token=account.access_token,
-        account_id=account.platform_account_id,
-        handle=account.handle,
-        login=account.login_kind,
-    )
 
 
 def retry_delay(attempt: int, retry_after: float | None) -> float:
@@ -182,18 +162,6 @@ def _unconfirmed(target_id: int, attempt: int, message: str, platform_error: str
     )
 
 
-def _publishing_account(target: PostTarget) -> SocialAccount:
-    """The account to publish with: the target's own, or, when the merchant reconnected
-    the platform since the post was written, the store's new connection."""
-    if target.account.status != SocialAccount.Status.DISCONNECTED:
-        return target.account
-    current = connected_accounts(store=target.post.store).get(target.platform)
-    if current is None:
-        return target.account
-    PostTarget.objects.filter(pk=target.pk).update(account=current)
-    return current
-
-
 def _media_fits(
     target_id: int, attempt: int, platform: str, content: Content, checkpoint: Checkpoint
 ) -> bool:
@@ -219,7 +187,7 @@ def target_publish(*, target_id: int) -> None:
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
     # A token about to expire is renewed first (under the account's row lock, so
     # concurrent publishes of one account refresh it once).
-    account = fresh_account(_publishing_account(target))
+    account = fresh_account(publishing_account(target))
     if account.status != SocialAccount.Status.CONNECTED:
         reason = f" {account.status_reason}" if account.status_reason else ""
         _failed(
@@ -249,7 +217,9 @@ def target_publish(*, target_id: int) -> None:
         still_owned(checkpoint=data, notices=list(data.get("notices") or []))
 
     def before_create() -> None:
-        still_owned(create_started_at=timezone.now())
+        now = timezone.now()
+        # The first create call fixes reconciliation's window for good.
+        still_owned(create_started_at=now, first_create_at=Coalesce("first_create_at", Value(now)))
 
     content = content_from_post(target.post, target.platform)
     checkpoint = Checkpoint(data=dict(target.checkpoint), save=save_checkpoint)
@@ -263,7 +233,7 @@ def target_publish(*, target_id: int) -> None:
     release_connection()
     try:
         result = client.publish(
-            _credentials(account),
+            credentials_for(account),
             content,
             checkpoint,
             before_create=before_create,
@@ -275,8 +245,15 @@ def target_publish(*, target_id: int) -> None:
     except AuthError as exc:
         social_account_mark_needs_reconnect(account_id=account.pk, reason=exc.message)
         _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
-    except OutcomeUnknownError as exc:
+    except (OutcomeUnknownError, LookupIncompleteError) as exc:
         _unconfirmed(target_id, attempt, exc.message, exc.platform_message)
+    except DuplicateContentError as exc:
+        if target.first_create_at is None:
+            _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
+        else:
+            # An earlier create call of this target may have made the very post the platform
+            # now calls a copy: find it rather than fail a live post.
+            _settle_duplicate(target, account, attempt, exc)
     except PermanentError as exc:
         _failed(target_id, attempt, exc.code, exc.message, exc.platform_message)
     except Exception:
@@ -295,102 +272,24 @@ def target_publish(*, target_id: int) -> None:
         _published(target_id, attempt, result)
 
 
-MAX_RECONCILE_LOOKUPS = 12
-
-
-def _posts_already_recorded(target: PostTarget) -> frozenset[str]:
-    """Platform ids of the account's other posts we already know, which a lookup must not
-    mistake for this target's (two posts with the same text, minutes apart)."""
-    return frozenset(
-        PostTarget.objects.filter(account=target.account, platform=target.platform)
-        .exclude(pk=target.pk)
-        .exclude(platform_post_id="")
-        .filter(updated_at__gte=timezone.now() - timedelta(days=2))
-        .values_list("platform_post_id", flat=True)
-    )
-
-
-def target_reconcile(*, target_id: int) -> None:
-    """Settle an `unconfirmed` target: published if the platform has the post, otherwise
-    back to `queued` so it is sent again (never a blind re-post: we looked first)."""
-    now = timezone.now()
-    # Push the next look forward, so a crash here is retried later. Two reconcilers of
-    # one target are harmless: the lookup only reads, and the outcome is written once.
-    claimed = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED).update(
-        due_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
-    )
-    if not claimed:
-        return
-    target = PostTarget.objects.select_related("post", "post__store", "account").get(pk=target_id)
-    since = (target.create_started_at or target.updated_at).timestamp()
-    exclude = _posts_already_recorded(target)
-    lookups = int(target.checkpoint.get("reconcile_lookups", 0)) + 1
-    client = get_client(target.platform, recorder=recorder_for(target_id))
-    release_connection()
+def _settle_duplicate(
+    target: PostTarget, account: SocialAccount, attempt: int, refusal: DuplicateContentError
+) -> None:
+    """After a resend the platform refused as a copy: published, if the copy is this target's
+    own earlier post; the refusal stands if a complete search finds none; unconfirmed (to be
+    reconciled) if the search could not finish."""
     try:
-        found = client.find_published(
-            _credentials(fresh_account(_publishing_account(target))),
-            content_from_post(target.post, target.platform),
-            since_epoch=since,
-            exclude=exclude,
-        )
+        found = target_lookup(target, account)
     except PlatformError as exc:
-        _reconcile_failed(target, lookups, exc)
+        _unconfirmed(
+            target.pk,
+            attempt,
+            "The platform refused the post as a copy of an earlier one; checking whether that "
+            "one is this post.",
+            exc.platform_message,
+        )
         return
-    with transaction.atomic():
-        base = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED)
-        if found is not None:
-            settled = base.update(
-                status=TargetStatus.PUBLISHED,
-                platform_post_id=found.platform_post_id,
-                url=found.url,
-                published_at=now,
-                error_code="",
-                error_message="",
-                platform_error="",
-                due_at=None,
-            )
-            if settled:
-                targets_settled(target_ids=[target_id])
-        else:
-            base.update(
-                status=TargetStatus.QUEUED,
-                due_at=now,
-                enqueued_at=None,
-                create_started_at=None,
-                error_code="not_found_on_platform",
-                error_message="The platform has no such post; sending it again.",
-            )
-        post_sync_status(post_id=target.post_id)
-
-
-def _reconcile_failed(target: PostTarget, lookups: int, exc: PlatformError) -> None:
-    """The platform could not be asked. Ask again later, but not for ever: an account
-    whose token was refused, or a platform that never answers, ends the wait as a
-    failure that says the post may be live, so a person checks before sending it again."""
-    if isinstance(exc, AuthError):
-        social_account_mark_needs_reconnect(account_id=target.account_id, reason=exc.message)
-    if isinstance(exc, AuthError) or lookups >= MAX_RECONCILE_LOOKUPS:
-        with transaction.atomic():
-            settled = PostTarget.objects.filter(
-                pk=target.pk, status=TargetStatus.UNCONFIRMED
-            ).update(
-                status=TargetStatus.FAILED,
-                due_at=None,
-                error_code="reconcile_failed",
-                error_message=(
-                    "We could not confirm with the platform whether the post was published; "
-                    "it may be live. Check the account before retrying."
-                ),
-                platform_error=exc.platform_message,
-            )
-            if settled:
-                targets_settled(target_ids=[target.pk])
-                post_sync_status(post_id=target.post_id)
-        return
-    PostTarget.objects.filter(pk=target.pk, status=TargetStatus.UNCONFIRMED).update(
-        checkpoint={**target.checkpoint, "reconcile_lookups": lookups}
-    )
-    logger.warning(
-        "reconciliation failed; will try again", extra={"target": target.pk, "error": exc.code}
-    )
+    if found is None:
+        _failed(target.pk, attempt, refusal.code, refusal.message, refusal.platform_message)
+    else:
+        _published(target.pk, attempt, found)

@@ -17,7 +17,8 @@ from accounts.models import SocialAccount, Store
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.services.dispatcher import dispatch_due
-from publishing.services.pipeline import target_publish, target_reconcile
+from publishing.services.pipeline import target_publish
+from publishing.services.reconcile import target_reconcile
 from tests.factories import SocialAccountFactory
 from tests.support.api import PUBLISH_URL
 from tests.support.api import publish as publish_request

@@ -16,7 +16,8 @@ from accounts.models import SocialAccount, Store
 from publishing.models import Post, PostTarget, PublishAttempt, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.services.dispatcher import dispatch_due
-from publishing.services.pipeline import target_claim, target_publish, target_reconcile
+from publishing.services.pipeline import target_claim, target_publish
+from publishing.services.reconcile import target_reconcile
 from tests.support.api import PUBLISH_URL
 from tests.support.api import publish as publish_request
 
@@ -423,16 +424,14 @@ def test_with_the_broker_down_the_post_is_kept_and_sent_later(
 
 
 def test_reconciliation_that_cannot_ask_the_platform_ends_as_failed_may_be_live(
-    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer
+    api: APIClient, store: Store, x_account: SocialAccount, sandbox: SandboxServer, settings: Any
 ) -> None:
     fault(sandbox, method="POST", path="/2/tweets", kind="server_error")
     publish(api, store)
     target_publish(target_id=only_target().pk)
     assert only_target().status == TargetStatus.UNCONFIRMED
     fault(sandbox, method="GET", path=r"/2/users/\d+/tweets", kind="server_error", times=0)
-    from publishing.services.pipeline import MAX_RECONCILE_LOOKUPS
-
-    for _ in range(MAX_RECONCILE_LOOKUPS - 1):
+    for _ in range(settings.RECONCILE_MAX_LOOKUPS - 1):
         target_reconcile(target_id=only_target().pk)
         assert only_target().status == TargetStatus.UNCONFIRMED  # asks again later
     target_reconcile(target_id=only_target().pk)

@@ -21,7 +21,8 @@ from publishing.media.relay import BY, relay_prefix
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox.core import SandboxServer
 from publishing.sandbox.tiktok import sandbox_token
-from publishing.services.pipeline import target_publish, target_reconcile
+from publishing.services.pipeline import target_publish
+from publishing.services.reconcile import target_reconcile
 from tests.factories import SocialAccountFactory
 from tests.support.api import PUBLISH_URL
 from tests.support.api import publish as publish_request

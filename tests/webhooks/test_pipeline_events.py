@@ -13,7 +13,8 @@ from accounts.models import SocialAccount, Store
 from accounts.services import social_account_disconnect
 from publishing.models import PostTarget
 from publishing.sandbox.core import SandboxServer
-from publishing.services.pipeline import target_publish, target_reconcile
+from publishing.services.pipeline import target_publish
+from publishing.services.reconcile import target_reconcile
 from tests.support.api import PUBLISH_URL, publish
 from tests.webhooks.conftest import endpoint_for
 from tests.webhooks.receiver import Receiver

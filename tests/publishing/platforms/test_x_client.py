@@ -15,6 +15,7 @@ from publishing.platforms.base import (
     Checkpoint,
     Content,
     Credentials,
+    DuplicateContentError,
     MediaItem,
     OutcomeUnknownError,
     PermanentError,
@@ -139,7 +140,7 @@ def _problem(status: int, title: str, detail: str, kind: str = "about:blank") ->
                 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
             ),
             {},
-            PermanentError,
+            DuplicateContentError,
             "duplicate_content",
         ),
         (
