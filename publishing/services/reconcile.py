@@ -37,17 +37,9 @@ MAY_BE_LIVE = (
 def target_reconcile(*, target_id: int) -> None:
     """Look for an `unconfirmed` target's post and settle it: published, sent again after a
     complete miss, or asked again later when the search could not finish."""
-    now = timezone.now()
-    # Push the next look forward, so a crash here is retried later, and count the lookup
-    # whatever its outcome. Two reconcilers of one target are harmless: the lookup only
-    # reads, and the outcome is written once (conditioned on `unconfirmed`).
-    claimed = PostTarget.objects.filter(pk=target_id, status=TargetStatus.UNCONFIRMED).update(
-        due_at=now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
-        reconcile_lookups=F("reconcile_lookups") + 1,
-    )
-    if not claimed:
+    target = _claim(target_id)
+    if target is None:
         return
-    target = PostTarget.objects.select_related("post", "post__store", "account").get(pk=target_id)
     try:
         found = target_lookup(target, fresh_account(publishing_account(target)))
     except PlatformError as exc:
@@ -59,6 +51,26 @@ def target_reconcile(*, target_id: int) -> None:
         _give_up(target, "complete searches never found the post, though its answers were lost")
     else:
         _send_again(target)
+
+
+def _claim(target_id: int) -> PostTarget | None:
+    """Take the target for one lookup: push its next look forward (a crash here is retried
+    later) and count the lookup, whatever its outcome. The count is also this lookup's
+    fence: every write below requires it unchanged, so a slower, older lookup of the same
+    target (whose "not found" may predate a resend since) can never overwrite a newer one."""
+    with transaction.atomic():
+        target = (
+            PostTarget.objects.select_for_update(of=("self",))
+            .select_related("post", "post__store", "account")
+            .filter(pk=target_id, status=TargetStatus.UNCONFIRMED)
+            .first()
+        )
+        if target is None:
+            return None
+        target.reconcile_lookups += 1
+        target.due_at = timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        target.save(update_fields=["reconcile_lookups", "due_at", "updated_at"])
+    return target
 
 
 def _found(target: PostTarget, found: PublishResult) -> None:
@@ -132,4 +144,9 @@ def _give_up(target: PostTarget, reason: str, platform_error: str = "") -> None:
 
 
 def _unconfirmed(target: PostTarget) -> QuerySet[PostTarget]:
-    return PostTarget.objects.filter(pk=target.pk, status=TargetStatus.UNCONFIRMED)
+    """The target, if it is still unconfirmed and no lookup began after this one."""
+    return PostTarget.objects.filter(
+        pk=target.pk,
+        status=TargetStatus.UNCONFIRMED,
+        reconcile_lookups=target.reconcile_lookups,
+    )

@@ -4,6 +4,8 @@ post again."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -300,3 +303,41 @@ def test_a_worker_that_always_dies_after_a_create_call_leaves_the_target_unconfi
 
     target = refresh(target)
     assert (target.status, target.error_code) == (TargetStatus.UNCONFIRMED, "outcome_unknown")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_older_lookups_miss_never_overwrites_a_newer_outcome(
+    api: APIClient, store: Store, x_account: SocialAccount, fast: SandboxServer, settings: Any
+) -> None:
+    settings.PLATFORM_HTTP_TIMEOUT = 10  # the slow lookup below is answered, late
+    target = publish(api, store, CASES[0], fast)
+    fault(fast, "x", method="POST", path="/2/tweets", kind="server_error")  # made nothing
+    target_publish(target_id=target.pk)
+    assert refresh(target).status == TargetStatus.UNCONFIRMED
+    # Lookup A is slow; lookup B starts later, misses, and the post is sent again, with
+    # an unknown outcome once more: A's "not found" comes back about a target that has
+    # since changed, and must not send it again.
+    fault(fast, "x", method="GET", path=r"/2/users/\d+/tweets", kind="latency", delay_s=3)
+
+    def slow_lookup() -> None:
+        try:
+            target_reconcile(target_id=target.pk)
+        finally:
+            connection.close()  # the thread's own
+
+    slow = threading.Thread(target=slow_lookup)
+    slow.start()
+    time.sleep(0.5)
+    target_reconcile(target_id=target.pk)
+    assert refresh(target).status == TargetStatus.QUEUED
+    fault(fast, "x", method="POST", path="/2/tweets", kind="server_error")
+    target_publish(target_id=target.pk)
+    assert refresh(target).status == TargetStatus.UNCONFIRMED
+    slow.join(timeout=10)
+
+    target = refresh(target)
+    assert (target.status, target.reconcile_misses) == (TargetStatus.UNCONFIRMED, 1)
+    target_reconcile(target_id=target.pk)
+    target_publish(target_id=target.pk)
+    assert refresh(target).status == TargetStatus.PUBLISHED
+    assert len(live_copies(fast, CASES[0])) == 1
