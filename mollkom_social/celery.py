@@ -8,6 +8,10 @@ import os
 
 from celery import Celery
 
+# Imported for its side effect: registers the embedded default's `filesystem-atomic://`
+# broker transport before any connection is made.
+from mollkom_social import broker  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
 
 app = Celery("mollkom_social")

@@ -1,6 +1,7 @@
 """`make run`: the web server, a Celery worker, celery-beat and the sandbox, as separate
 processes in one terminal, on the embedded default unless DATABASE_URL/REDIS_URL say
-otherwise. Prints where the server listens once all four are up; Ctrl-C stops them all.
+otherwise. Prints where the server listens once all four are up; Ctrl-C stops them all. A
+worker or beat that dies is started again, after a delay that grows while it keeps dying.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -20,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PLATFORMS = ["instagram", "facebook", "x", "tiktok", "threads", "youtube"]
 READY_TIMEOUT_SECONDS = 90
+# Started again when they die, so that one crash does not take the stack down. The web server
+# and the sandbox are not: their usual failure, a port already taken, a restart does not cure.
+RESTARTABLE = frozenset({"worker", "beat"})
+RESTART_FIRST_DELAY_SECONDS = 1.0
+RESTART_MAX_DELAY_SECONDS = 30.0
+# A process that ran this long before dying starts again after the first delay.
+RESTART_STABLE_SECONDS = 60.0
 
 # One writer at a time, so lines from the four processes and our own never interleave.
 _OUTPUT = threading.Lock()
@@ -99,54 +108,100 @@ def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, stop)
 
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    children: dict[str, _Child] = {}
     try:
         for name, command in _commands(env, host, port, sandbox_port).items():
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-            processes[name] = process
-            assert process.stdout is not None
-            threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
-        return _supervise(processes, stopping, f"http://{host}:{port}", sandbox_url)
+            children[name] = _Child(name, command, env)
+        web_url = f"http://{host}:{port}"
+        return _supervise(
+            children,
+            stopping,
+            ready=lambda: _ready(web_url, sandbox_url),
+            banner=(
+                f"Mollkom Social is running at {web_url} "
+                f"(sandbox platforms at {sandbox_url}); Ctrl-C stops it."
+            ),
+        )
     finally:
-        _stop_all(processes)
+        _stop_all(children)
+
+
+def restart_delay(previous: float, ran_for: float) -> float:
+    """Seconds to wait before starting a process again that died after `ran_for` seconds:
+    doubling while it keeps dying soon after each start, back to the first step once it had
+    run a while (a one-off crash is retried at once, a crash loop does not spin)."""
+    if previous <= 0 or ran_for >= RESTART_STABLE_SECONDS:
+        return RESTART_FIRST_DELAY_SECONDS
+    return min(previous * 2, RESTART_MAX_DELAY_SECONDS)
+
+
+class _Child:
+    """One of the processes, its output pumped to ours; restarted in place when allowed."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.command = command
+        self.env = env
+        self.delay = 0.0
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.started = time.monotonic()
+        self.restart_at = None
+        assert self.process.stdout is not None
+        threading.Thread(target=_pump, args=(self.name, self.process.stdout), daemon=True).start()
+
+    def exited(self) -> int | None:
+        """The exit code of a process that died and is not yet waiting for its restart."""
+        return None if self.restart_at is not None else self.process.poll()
 
 
 def _supervise(
-    processes: dict[str, subprocess.Popen[bytes]],
+    children: dict[str, _Child],
     stopping: threading.Event,
-    web_url: str,
-    sandbox_url: str,
+    ready: Callable[[], bool],
+    banner: str,
 ) -> int:
-    """Announce readiness once, then wait for a signal or for a process to die."""
+    """Announce readiness once, then wait for a signal. A worker or beat that dies is started
+    again after a delay; any other process dying stops everything."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     announced = False
     while not stopping.is_set():
-        dead = [name for name, p in processes.items() if p.poll() is not None]
-        if dead:
-            _say(f"stopped: {', '.join(dead)} exited; shutting down")
-            return 1
+        now = time.monotonic()
+        for child in children.values():
+            code = child.exited()
+            if code is not None and child.name not in RESTARTABLE:
+                _say(f"stopped: {child.name} exited ({code}); shutting down")
+                return 1
+            if code is not None:
+                child.delay = restart_delay(child.delay, ran_for=now - child.started)
+                child.restart_at = now + child.delay
+                _say(f"{child.name} exited ({code}); starting it again in {child.delay:.0f}s")
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.start()
+                _say(f"{child.name} started again (pid {child.process.pid})")
         if not announced:
-            if _ready(web_url, sandbox_url):
-                _say(
-                    f"Mollkom Social is running at {web_url} "
-                    f"(sandbox platforms at {sandbox_url}); Ctrl-C stops it."
-                )
+            if ready():
+                _say(banner)
                 announced = True
-            elif time.monotonic() > deadline:
+            elif now > deadline:
                 _say("not ready in time; see the logs above")
                 return 1
         stopping.wait(0.5)
     return 0
 
 
-def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
+def _stop_all(children: dict[str, _Child]) -> None:
+    processes = [child.process for child in children.values()]
+    for process in processes:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
-    for process in processes.values():
+    for process in processes:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -1,8 +1,8 @@
 """Settings, all from the environment (every variable is listed in .env.example).
 
 With no DATABASE_URL and no REDIS_URL the service runs on its embedded default:
-SQLite in WAL mode and kombu's filesystem broker under DATA_DIR, so `make run` works on
-a fresh machine with no servers. Production sets both.
+SQLite in WAL mode and a filesystem broker (kombu's, made atomic: mollkom_social/broker.py)
+under DATA_DIR, so `make run` works on a fresh machine with no servers. Production sets both.
 """
 
 from __future__ import annotations
@@ -148,16 +148,20 @@ if REDIS_URL:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
 else:
+    # kombu's filesystem transport with whole-file writes and a consumer that sets an
+    # unreadable message aside (mollkom_social/broker.py): kombu's own lets a worker read a
+    # message still being written, and the decode error ends the worker.
     _broker_dir = DATA_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
+    for _sub in ("out", "processed", "control", "corrupt"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem-atomic://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
+        "corrupt_folder": str(_broker_dir / "corrupt"),
         # The filesystem transport polls; 1 s (its default) per hop is felt in every publish.
         "polling_interval": 0.1,
     }

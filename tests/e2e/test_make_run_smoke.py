@@ -415,3 +415,40 @@ def test_make_run_publishes_schedules_and_cancels(make_run: MakeRun) -> None:
     assert health["ok"] is True, health
     assert health["worker"]["ok"] is True, health
     assert health["beat"]["ok"] is True, health
+
+
+def _worker(run: MakeRun) -> Proc:
+    [worker] = [
+        proc
+        for proc in _descendants(run.process.pid)
+        if "celery" in proc.command and " worker " in proc.command and proc.state != "Z"
+    ]
+    return worker
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_make_run_starts_a_killed_worker_again(make_run: MakeRun) -> None:
+    run = make_run
+    store_id, api_key = _create_store(run)
+    killed = _worker(run)
+    os.killpg(killed.pgid, signal.SIGKILL)
+
+    deadline = time.monotonic() + 60
+    while "worker started again" not in run.log():
+        if run.process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the killed worker was not started again:\n{run.log()}")
+        time.sleep(0.5)
+    assert run.process.poll() is None, run.log()
+    assert _worker(run).pid != killed.pid
+
+    # The new worker publishes.
+    response = requests.post(
+        f"{run.url}/functions/v1/social-publish",
+        json=_body(store_id, TEXT, None),
+        headers={"Authorization": f"Bearer {api_key}"},
+        timeout=HTTP_TIMEOUT_SECONDS,
+    )
+    answer = _json(response)
+    assert response.status_code == 200, (answer, run.log())
+    assert answer["status"] == "published", (answer, run.log())
