@@ -193,6 +193,8 @@ REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 120)
 RECONCILE_DELAY_SECONDS = env_int("RECONCILE_DELAY_SECONDS", 10)
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 30.0)
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
+# How often beat records that it is alive (the worker records its own every 10 s).
+BEAT_HEARTBEAT_SECONDS = env_float("BEAT_HEARTBEAT_SECONDS", 10.0)
 
 # Media URLs: loopback hosts are refused in production (SSRF) and allowed on the
 # embedded default so that local files can be published.
