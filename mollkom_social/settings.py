@@ -171,6 +171,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker restart or failover must not end a worker or beat. Both reconnect with kombu's
+# backoff (2 s, then 2 s more a try, up to 30 s); Celery's default gives up after 100
+# tries (about 50 minutes) and exits, so a longer Redis outage needed a restart by hand.
+# Beat's sends in between fail and are logged; the dispatcher catches up on the next one.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES: int | None = None
+# When the broker connection drops mid-task, let running tasks finish: a publish in the
+# middle of its platform call records the platform's answer instead of being cut off into
+# `unconfirmed`. Its unacknowledged message comes back after the visibility timeout and
+# finds the target already claimed or settled. Set explicitly: Celery 6 flips the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "publishing.scheduler:HeartbeatDatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
