@@ -35,6 +35,13 @@ def _terminate(
         query += " AND application_name = %s"
         params += (application_name,)
     pids = [pid for (pid,) in control.execute(query, params).fetchall()]
+    _terminate_pids(control, pids, timeout)
+    return len(pids)
+
+
+def _terminate_pids(
+    control: psycopg.Connection[tuple[object, ...]], pids: list[object], timeout: float
+) -> None:
     for pid in pids:
         control.execute("SELECT pg_terminate_backend(%s)", (pid,))
     deadline = time.monotonic() + timeout
@@ -43,9 +50,15 @@ def _terminate(
             "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)
         ).fetchone()
         if left == (0,):
-            return len(pids)
+            return
         time.sleep(0.05)
     raise AssertionError(f"backends {pids} still alive after {timeout}s")
+
+
+def terminate_backend(pid: int, *, timeout: float = 10.0) -> None:
+    """Terminate one backend (a connection of this process) and wait until it is gone."""
+    with _control_connection() as control:
+        _terminate_pids(control, [pid], timeout)
 
 
 def terminate_backends(*, application_name: str | None = None, timeout: float = 10.0) -> int:
