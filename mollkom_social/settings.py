@@ -171,10 +171,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A broker restart or failover must not end a worker or beat. Both reconnect with kombu's
-# backoff (2 s, then 2 s more a try, up to 30 s); Celery's default gives up after 100
-# tries (about 50 minutes) and exits, so a longer Redis outage needed a restart by hand.
-# Beat's sends in between fail and are logged; the dispatcher catches up on the next one.
+# A broker restart or failover must not end a worker or beat. A worker (and beat when it
+# starts) reconnects with kombu's backoff (2 s, then 2 s more a try, up to 30 s); Celery's
+# default gives up after 100 tries (about 50 minutes) and exits, so a longer Redis outage
+# needed a restart by hand. A running beat's sends fail, are logged and are tried again at
+# the next due entry; the dispatcher catches up on whatever fell due meanwhile.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES: int | None = None
 # When the broker connection drops mid-task, let running tasks finish: a publish in the
