@@ -1,7 +1,11 @@
-"""Database connection hygiene for threads that wait on the network."""
+"""Database connection hygiene: threads that wait on the network, and recovering from a
+connection the database dropped."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from django.db import Error as DatabaseError
 from django.db import connection
 
 
@@ -14,4 +18,15 @@ def release_connection() -> None:
     next query. Never inside a transaction, whose connection must stay.
     """
     if not connection.in_atomic_block:
+        connection.close()
+
+
+def close_broken_connection() -> None:
+    """Drop this thread's connection after a database error, so the next query opens a
+    fresh one (through the pool's check on PostgreSQL) instead of failing on the dead one.
+
+    Closing a connection the server already terminated can fail in its turn; there is
+    nothing left to report then.
+    """
+    with suppress(DatabaseError):
         connection.close()

@@ -95,6 +95,11 @@ if DATABASE_URL:
     # Django's psycopg pool keeps connections bounded however many worker threads run:
     # a thread that finds the pool empty waits (up to `timeout`) instead of opening more.
     _db["CONN_MAX_AGE"] = 0
+    # Django hands this to psycopg_pool as `check=ConnectionPool.check_connection` (passing
+    # `check` in the pool options as well would clash with it): a pooled connection whose
+    # backend was terminated (failover, pg_terminate_backend, an idle timeout) is tested
+    # before use and replaced, so it costs a reconnect instead of a failed request.
+    _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN_SIZE", 1),
         "max_size": env_int("DB_POOL_MAX_SIZE", 10),
@@ -170,6 +175,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker restart or failover must not end a worker or beat. A worker (and beat when it
+# starts) reconnects with kombu's backoff (2 s, then 2 s more a try, up to 30 s); Celery's
+# default gives up after 100 tries (about 50 minutes) and exits, so a longer Redis outage
+# needed a restart by hand. A running beat's sends fail, are logged and are tried again at
+# the next due entry; the dispatcher catches up on whatever fell due meanwhile.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES: int | None = None
+# When the broker connection drops mid-task, let running tasks finish: a publish in the
+# middle of its platform call records the platform's answer instead of being cut off into
+# `unconfirmed`. Its unacknowledged message comes back after the visibility timeout and
+# finds the target already claimed or settled. Set explicitly: Celery 6 flips the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "publishing.scheduler:HeartbeatDatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -201,6 +218,8 @@ RECONCILE_MAX_LOOKUPS = env_int("RECONCILE_MAX_LOOKUPS", 12)
 RECONCILE_MAX_MISSES = env_int("RECONCILE_MAX_MISSES", 3)
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 30.0)
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
+# How often beat records that it is alive (the worker records its own every 10 s).
+BEAT_HEARTBEAT_SECONDS = env_float("BEAT_HEARTBEAT_SECONDS", 10.0)
 
 # Media URLs: loopback hosts are refused in production (SSRF) and allowed on the
 # embedded default so that local files can be published.

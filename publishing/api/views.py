@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,17 +59,49 @@ def _content(data: dict[str, Any]) -> Content:
     )
 
 
+PUBLISH_DESCRIPTION = """Checks the post against every platform's rules, saves it, and
+answers once its platforms settled or `PUBLISH_WAIT_SECONDS` passed (`"wait": false`: at
+once); a platform still working answers `queued` or `processing`, and
+`GET /functions/v1/social-publish/{post_id}` tells the rest.
+
+**Always send an `Idempotency-Key`** (a new one per post, e.g. a UUID or the storefront's own
+id for it), and retry a timeout, a dropped connection or a 5xx with the same key and body: a
+retry of a post that was saved answers that post instead of publishing it again. Without a
+key, a retry after an answer that never arrived publishes the post twice.
+
+Once the post is saved the answer is a 200 with its `post_id`, even when the service then
+fails to read it back (its platforms show as `queued` or `scheduled`; look the post up later).
+A 503 `outcome_unknown` carries `error.details.post_id`: the database failed while saving and
+the service could not tell whether the post was saved. Look it up by that id (a 404 means it
+was not saved) or retry with the same key; never resend it without the key. Any other 5xx,
+or a timeout, may also have followed a saved post (a proxy that gave up waiting, say): the
+same key makes the retry safe."""
+
+
 class SocialPublishApi(APIView):
     @extend_schema(
         request=PublishInputSerializer,
-        responses={200: PostOutputSerializer},
+        responses={
+            200: PostOutputSerializer,
+            503: OpenApiResponse(
+                description=(
+                    "`outcome_unknown`: the post may have been saved; "
+                    "`error.details.post_id` is the post to look up."
+                )
+            ),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                description="Same key and body replays the first answer; another body is 422.",
+                description=(
+                    "Send one on every publish: a new key (a UUID, or the storefront's own "
+                    "id for the post) per post, the same key on every retry of it. The same "
+                    "key and body replay the first answer; another body is a 422."
+                ),
             )
         ],
         summary="Publish or schedule a post to one or more platforms",
+        description=PUBLISH_DESCRIPTION,
     )  # fmt: skip
     def post(self, request: Request) -> Response:
         serializer = PublishInputSerializer(data=request.data)

@@ -54,8 +54,8 @@ class Stack:
         )
         return service
 
-    def beat(self) -> Service:
-        service = start_beat(self.env, self.log_dir)
+    def beat(self, **env: str) -> Service:
+        service = start_beat({**self.env, **env}, self.log_dir)
         self.services.append(service)
         return service
 
