@@ -95,10 +95,11 @@ if DATABASE_URL:
     # Django's psycopg pool keeps connections bounded however many worker threads run:
     # a thread that finds the pool empty waits (up to `timeout`) instead of opening more.
     _db["CONN_MAX_AGE"] = 0
-    # Django hands this to psycopg_pool as `check=ConnectionPool.check_connection` (passing
-    # `check` in the pool options as well would clash with it): a pooled connection whose
-    # backend was terminated (failover, pg_terminate_backend, an idle timeout) is tested
-    # before use and replaced, so it costs a reconnect instead of a failed request.
+    # A pooled connection whose backend was terminated (failover, restart,
+    # pg_terminate_backend, an idle timeout) is tested before use and replaced, and the
+    # first dead one has every idle one checked at once (mollkom_social/postgres/base.py),
+    # so a dropped server costs a reconnect instead of failed requests.
+    _db["ENGINE"] = "mollkom_social.postgres"
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN_SIZE", 1),
