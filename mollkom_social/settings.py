@@ -486,10 +486,15 @@ FACEBOOK_OAUTH_SCOPES = env_str(
     "pages_show_list,pages_read_engagement,pages_manage_posts,publish_video",
 )
 
-# Media fetching: seconds to connect, and for the whole download (redirects included) so
-# a server dripping bytes cannot hold a worker; MEDIA_FETCH_TIMEOUT bounds each read.
+# Media fetching: seconds to connect, and for the whole download of an image (redirects
+# included, wall clock) so a server dripping bytes cannot hold a worker thread for long; past
+# it the fetch fails as retryable. MEDIA_FETCH_TIMEOUT bounds each read within it. 30 s is
+# enough for a 5 MB image at 170 kB/s, or the largest source the relay takes at 1.7 MB/s.
 MEDIA_FETCH_CONNECT_TIMEOUT = env_float("MEDIA_FETCH_CONNECT_TIMEOUT", 5.0)
-MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)
+MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 30.0)
+# X's videos and GIFs stream from their URL into X's chunked upload, which takes as long as
+# the upload (X takes videos up to 512 MB): their own deadline, as YouTube's and TikTok's.
+X_MEDIA_DEADLINE_SECONDS = env_float("X_MEDIA_DEADLINE_SECONDS", 900.0)
 
 # Media probing (duration, size, codecs) against each platform's rules before a platform call:
 # at request time (off with MEDIA_PROBE_AT_REQUEST=false) every video is probed in parallel
