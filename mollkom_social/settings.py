@@ -187,6 +187,19 @@ REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 120)
 # How long after a lost answer the platform is asked whether the post exists.
 RECONCILE_DELAY_SECONDS = env_int("RECONCILE_DELAY_SECONDS", 10)
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 30.0)
+# Fairness: every store shares the workers' threads, so a target is published only while
+# its store has fewer than PUBLISH_MAX_CONCURRENT_PER_STORE targets publishing and its
+# account fewer than PUBLISH_MAX_CONCURRENT_PER_ACCOUNT (0: no limit), across all workers.
+# Over a limit, it waits as `queued` for PUBLISH_LIMIT_DEFER_SECONDS (to 1.5x, jittered) and
+# the dispatcher sends it again; no attempt is spent. The counts live in Redis
+# (PUBLISH_LIMITS_REDIS_URL, REDIS_URL by default; in the process without Redis); a slot is
+# renewed while held and lost PUBLISH_SLOT_TTL_SECONDS after its worker died.
+PUBLISH_MAX_CONCURRENT_PER_STORE = env_int("PUBLISH_MAX_CONCURRENT_PER_STORE", 6)
+PUBLISH_MAX_CONCURRENT_PER_ACCOUNT = env_int("PUBLISH_MAX_CONCURRENT_PER_ACCOUNT", 3)
+PUBLISH_LIMIT_DEFER_SECONDS = env_float("PUBLISH_LIMIT_DEFER_SECONDS", 3.0)
+PUBLISH_SLOT_TTL_SECONDS = env_float("PUBLISH_SLOT_TTL_SECONDS", 30.0)
+PUBLISH_LIMITS_REDIS_URL = env_str("PUBLISH_LIMITS_REDIS_URL", REDIS_URL)
+PUBLISH_LIMITS_KEY_PREFIX = env_str("PUBLISH_LIMITS_KEY_PREFIX", "mollkom:slots")
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
 
 # Media URLs: loopback hosts are refused in production (SSRF) and allowed on the

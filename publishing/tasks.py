@@ -8,7 +8,8 @@ from celery import shared_task
 from publishing.media.relay import relay_clean
 from publishing.models import PostTarget, TargetStatus
 from publishing.services.dispatcher import dispatch_due
-from publishing.services.pipeline import target_publish, target_reconcile
+from publishing.services.fairness import target_publish_within_limits
+from publishing.services.pipeline import target_reconcile
 
 
 def publish_queue(platform: str) -> str:
@@ -29,7 +30,7 @@ def publish_post_task(post_id: str) -> None:
 
 @shared_task(name="publishing.publish_target", acks_late=True, reject_on_worker_lost=True)
 def publish_target_task(target_id: int) -> None:
-    target_publish(target_id=target_id)
+    target_publish_within_limits(target_id=target_id)
 
 
 @shared_task(name="publishing.reconcile_target", acks_late=True)
