@@ -390,7 +390,7 @@ class Stack:
         *,
         concurrency: int = 50,
         app: str = "mollkom_social",
-        queues: str = "default,publish.x",
+        queues: str = "default,publish.x,publish.x.media",
     ) -> Service:
         return self.start(
             "worker",
