@@ -42,9 +42,11 @@ class Stack:
         )
         self.services: list[Service] = []
 
-    def worker(self, name: str = "worker", concurrency: int = 8, **env: str) -> Service:
+    def worker(
+        self, name: str = "worker", concurrency: int = 8, queues: str = QUEUES, **env: str
+    ) -> Service:
         started = timezone.now()
-        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency, queues=QUEUES)
+        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency, queues=queues)
         self.services.append(service)
         wait_for(
             lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),
