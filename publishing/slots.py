@@ -27,8 +27,10 @@ import redis
 
 logger = logging.getLogger(__name__)
 
-# KEYS: the sets; ARGV: token, ttl in ms, then one limit per key.
+# KEYS: the sets; ARGV: token, ttl in ms, then one limit per key. Writes after TIME need
+# effects replication: the default from Redis 7, asked for on older servers.
 _ACQUIRE = """
+if redis.replicate_commands then redis.replicate_commands() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local ttl = tonumber(ARGV[2])
@@ -48,6 +50,7 @@ return 1
 # KEYS: the sets; ARGV: token, ttl in ms. Renews only a slot still held: one that expired
 # meanwhile may already be someone else's, and adding it back would pass the limit.
 _RENEW = """
+if redis.replicate_commands then redis.replicate_commands() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local ttl = tonumber(ARGV[2])
