@@ -72,8 +72,8 @@ class MediaStream:
         allowed = self._allowed_seconds
         took = f"took longer than {allowed:g} s" if allowed is not None else "took too long"
         return MediaFetchError(
-            f"Downloading the media {took}: its host sends it too slowly. Nothing was "
-            "published; it will be tried again.",
+            # Whether it is tried again is the pipeline's to say (it gives up after some tries).
+            f"Downloading the media {took}: its host sends it too slowly. Nothing was published.",
             retryable=True,
         )
 
