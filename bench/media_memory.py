@@ -139,7 +139,9 @@ def measure() -> dict[str, float]:
         )
         store = s.create_store(env)
         _, port = stack.web(env, workers=1, threads=4)
-        worker = stack.worker(env, concurrency=WORKER_CONCURRENCY, queues="default,publish.youtube")
+        worker = stack.worker(
+            env, concurrency=WORKER_CONCURRENCY, queues="default,publish.youtube.media"
+        )
         try:
             media = f"{sandbox_url}/_sandbox/media"
             # Warm-up: a small video loads every module and pool the big one will use.

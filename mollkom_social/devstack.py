@@ -1,7 +1,8 @@
-"""`make run`: the web server, a Celery worker, celery-beat and the sandbox, as separate
-processes in one terminal, on the embedded default unless DATABASE_URL/REDIS_URL say
-otherwise. Prints where the server listens once all four are up; Ctrl-C stops them all. A
-worker or beat that dies is started again, after a delay that grows while it keeps dying.
+"""`make run`: the web server, two Celery workers (one for text, one for posts with media),
+celery-beat and the sandbox, as separate processes in one terminal, on the embedded default
+unless DATABASE_URL/REDIS_URL say otherwise. Prints where the server listens once all are up;
+Ctrl-C stops them all. A worker or beat that dies is started again, after a delay that grows
+while it keeps dying.
 """
 
 from __future__ import annotations
@@ -18,19 +19,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from publishing.routing import publish_queues
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PLATFORMS = ["instagram", "facebook", "x", "tiktok", "threads", "youtube"]
 READY_TIMEOUT_SECONDS = 90
 # Started again when they die, so that one crash does not take the stack down. The web server
 # and the sandbox are not: their usual failure, a port already taken, a restart does not cure.
-RESTARTABLE = frozenset({"worker", "beat"})
+RESTARTABLE = frozenset({"worker", "media", "beat"})
 RESTART_FIRST_DELAY_SECONDS = 1.0
 RESTART_MAX_DELAY_SECONDS = 30.0
 # A process that ran this long before dying starts again after the first delay.
 RESTART_STABLE_SECONDS = 60.0
 
-# One writer at a time, so lines from the four processes and our own never interleave.
+# One writer at a time, so lines from the processes and our own never interleave.
 _OUTPUT = threading.Lock()
 
 
@@ -67,14 +69,22 @@ def _ready(web: str, sandbox: str) -> bool:
 
 
 def _commands(env: dict[str, str], host: str, port: str, sandbox_port: str) -> dict[str, list[str]]:
-    queues = ",".join(["default", *[f"publish.{p}" for p in PLATFORMS]])
+    queues = ",".join(["default", *publish_queues(media=False)])
+    # Targets with media have a pool of their own: a slow media host holds these threads,
+    # never the ones that publish text.
+    media_queues = ",".join(publish_queues(media=True))
     celery = [str(BIN / "celery"), "-A", "mollkom_social"]
     return {
         "sandbox": [str(BIN / "python"), "manage.py", "sandbox", "--port", sandbox_port],
         "worker": [
             *celery, "worker", "-Q", queues, "--pool", "threads",
             "--concurrency", env.get("WORKER_CONCURRENCY", "20"),
-            "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+            "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", "worker@%h",
+        ],
+        "media": [
+            *celery, "worker", "-Q", media_queues, "--pool", "threads",
+            "--concurrency", env.get("WORKER_MEDIA_CONCURRENCY", "10"),
+            "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", "media@%h",
         ],
         "beat": [*celery, "beat", "--loglevel", "INFO"],
         "web": [

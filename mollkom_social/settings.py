@@ -218,6 +218,19 @@ RECONCILE_SEARCH_SECONDS = env_float("RECONCILE_SEARCH_SECONDS", 60.0)
 RECONCILE_MAX_LOOKUPS = env_int("RECONCILE_MAX_LOOKUPS", 12)
 RECONCILE_MAX_MISSES = env_int("RECONCILE_MAX_MISSES", 3)
 PLATFORM_HTTP_TIMEOUT = env_float("PLATFORM_HTTP_TIMEOUT", 30.0)
+# Fairness: every store shares the workers' threads, so a target is published only while
+# its store has fewer than PUBLISH_MAX_CONCURRENT_PER_STORE targets publishing and its
+# account fewer than PUBLISH_MAX_CONCURRENT_PER_ACCOUNT (0: no limit), across all workers.
+# Over a limit, it waits as `queued` for PUBLISH_LIMIT_DEFER_SECONDS (to 1.5x, jittered) and
+# the dispatcher sends it again; no attempt is spent. The counts live in Redis
+# (PUBLISH_LIMITS_REDIS_URL, REDIS_URL by default; in the process without Redis); a slot is
+# renewed while held and lost PUBLISH_SLOT_TTL_SECONDS after its worker died.
+PUBLISH_MAX_CONCURRENT_PER_STORE = env_int("PUBLISH_MAX_CONCURRENT_PER_STORE", 6)
+PUBLISH_MAX_CONCURRENT_PER_ACCOUNT = env_int("PUBLISH_MAX_CONCURRENT_PER_ACCOUNT", 3)
+PUBLISH_LIMIT_DEFER_SECONDS = env_float("PUBLISH_LIMIT_DEFER_SECONDS", 3.0)
+PUBLISH_SLOT_TTL_SECONDS = env_float("PUBLISH_SLOT_TTL_SECONDS", 30.0)
+PUBLISH_LIMITS_REDIS_URL = env_str("PUBLISH_LIMITS_REDIS_URL", REDIS_URL)
+PUBLISH_LIMITS_KEY_PREFIX = env_str("PUBLISH_LIMITS_KEY_PREFIX", "mollkom:slots")
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
 # How often beat records that it is alive (the worker records its own every 10 s).
 BEAT_HEARTBEAT_SECONDS = env_float("BEAT_HEARTBEAT_SECONDS", 10.0)
@@ -519,10 +532,15 @@ FACEBOOK_OAUTH_SCOPES = env_str(
     "pages_show_list,pages_read_engagement,pages_manage_posts,publish_video",
 )
 
-# Media fetching: seconds to connect, and for the whole download (redirects included) so
-# a server dripping bytes cannot hold a worker; MEDIA_FETCH_TIMEOUT bounds each read.
+# Media fetching: seconds to connect, and for the whole download of an image (redirects
+# included, wall clock) so a server dripping bytes cannot hold a worker thread for long; past
+# it the fetch fails as retryable. MEDIA_FETCH_TIMEOUT bounds each read within it. 30 s is
+# enough for a 5 MB image at 170 kB/s, or the largest source the relay takes at 1.7 MB/s.
 MEDIA_FETCH_CONNECT_TIMEOUT = env_float("MEDIA_FETCH_CONNECT_TIMEOUT", 5.0)
-MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 900.0)
+MEDIA_FETCH_DEADLINE = env_float("MEDIA_FETCH_DEADLINE", 30.0)
+# X's videos and GIFs stream from their URL into X's chunked upload, which takes as long as
+# the upload (X takes videos up to 512 MB): their own deadline, as YouTube's and TikTok's.
+X_MEDIA_DEADLINE_SECONDS = env_float("X_MEDIA_DEADLINE_SECONDS", 900.0)
 
 # Media probing (duration, size, codecs) against each platform's rules before a platform call:
 # at request time (off with MEDIA_PROBE_AT_REQUEST=false) every video is probed in parallel

@@ -51,6 +51,7 @@ class MediaStream:
         content_type: str,
         max_bytes: int,
         deadline: float,
+        allowed_seconds: float | None = None,
     ) -> None:
         self.url = url
         self.content_type = content_type
@@ -59,6 +60,7 @@ class MediaStream:
         self._response = response
         self._max_bytes = max_bytes
         self._deadline = deadline
+        self._allowed_seconds = allowed_seconds
         self._received = 0
         self._pending = b""
 
@@ -66,15 +68,37 @@ class MediaStream:
     def received(self) -> int:
         return self._received
 
+    def _past_deadline(self) -> MediaFetchError:
+        allowed = self._allowed_seconds
+        took = f"took longer than {allowed:g} s" if allowed is not None else "took too long"
+        return MediaFetchError(
+            # Whether it is tried again is the pipeline's to say (it gives up after some tries).
+            f"Downloading the media {took}: its host sends it too slowly. Nothing was published.",
+            retryable=True,
+        )
+
+    def _bound_read(self, remaining: float) -> None:
+        """No single read may outlast the deadline: the socket's timeout set at connect time
+        (MEDIA_FETCH_TIMEOUT) would let a host that drips a byte just within it hold the
+        thread well past the deadline."""
+        sock = getattr(self._response.raw.connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(max(min(settings.MEDIA_FETCH_TIMEOUT, remaining), 0.001))
+
     def _next_chunk(self) -> bytes:
-        if time.monotonic() > self._deadline:
-            raise MediaFetchError("Downloading the media took too long.", retryable=True)
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._past_deadline()
+        self._bound_read(remaining)
         try:
             # read1 returns after one network read, however little it brought, so the
             # deadline is checked between reads; read(n) would wait for all n bytes.
             # No decoding: a compressed body could inflate past every limit.
             chunk = self._response.raw.read1(CHUNK_SIZE, decode_content=False)
         except (requests.RequestException, Urllib3Error, OSError) as exc:
+            # The socket's clock may fire a hair before ours.
+            if time.monotonic() >= self._deadline - 0.05:
+                raise self._past_deadline() from exc
             raise MediaFetchError(
                 f"Could not download the media: {type(exc).__name__}.", retryable=True
             ) from exc
@@ -182,6 +206,7 @@ def open_media(
                 content_type=content_type,
                 max_bytes=max_bytes,
                 deadline=deadline,
+                allowed_seconds=seconds,
             )
             return
     raise MediaFetchError("The media URL redirects too many times.")

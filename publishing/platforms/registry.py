@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 
@@ -24,6 +25,8 @@ def _x(http: Http) -> PlatformClient:
         web_base=settings.X_WEB_BASE_URL,
         http=http,
         fetch_media=fetch_media,
+        # Videos and GIFs stream into a long upload: not the short deadline images get.
+        open_media=partial(open_media, deadline_seconds=settings.X_MEDIA_DEADLINE_SECONDS),
         max_processing_wait=settings.X_MEDIA_PROCESSING_WAIT_SECONDS,
     )
 

@@ -70,13 +70,12 @@ def _claim_batches(
 
 
 def _send_on_commit(targets: list[PostTarget]) -> None:
-    from publishing.tasks import enqueue_target  # tasks import services
+    from publishing.tasks import enqueue_targets  # tasks import services
 
     sends = [(t.pk, t.platform) for t in targets]
 
     def send() -> None:
-        for pk, platform in sends:
-            enqueue_target(pk, platform)
+        enqueue_targets(sends)
 
     transaction.on_commit(send, robust=True)
 

@@ -16,15 +16,14 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from publishing.beat_entry import DISPATCH
 from publishing.models import ServiceHeartbeat
+from publishing.routing import publish_queues
 from publishing.sandbox.core import SandboxServer, serve_in_thread
 from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
 from tests.support.sandbox import platform_urls
 
 LEASE_SECONDS = 3
-QUEUES = (
-    "default,publish.x,publish.threads,publish.instagram,publish.facebook,publish.youtube,"
-    "publish.tiktok"
-)
+# One worker for everything unless a test starts its own split.
+QUEUES = ",".join(["default", *publish_queues(media=False), *publish_queues(media=True)])
 
 
 class Stack:
@@ -43,9 +42,11 @@ class Stack:
         )
         self.services: list[Service] = []
 
-    def worker(self, name: str = "worker", concurrency: int = 8, **env: str) -> Service:
+    def worker(
+        self, name: str = "worker", concurrency: int = 8, queues: str = QUEUES, **env: str
+    ) -> Service:
         started = timezone.now()
-        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency, queues=QUEUES)
+        service = start_worker({**self.env, **env}, self.log_dir, name, concurrency, queues=queues)
         self.services.append(service)
         wait_for(
             lambda: ServiceHeartbeat.objects.filter(name="worker", last_seen__gte=started).exists(),

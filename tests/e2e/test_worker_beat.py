@@ -169,10 +169,12 @@ def test_many_publishing_threads_share_a_small_connection_pool(
     api: APIClient, store: Store, x_account: SocialAccount, stack: Stack
 ) -> None:
     requests.post(f"{stack.sandbox.base_url}/_sandbox/latency", json={"ms": 300}, timeout=5)
-    # libpq names the worker's connections, so they can be counted on the server.
+    # libpq names the worker's connections, so they can be counted on the server. One
+    # account's 24 posts must all be in flight at once: no per-store or per-account limit.
     stack.worker(
-        concurrency=16, DB_POOL_MAX_SIZE="2", DB_POOL_MIN_SIZE="1", PGAPPNAME="e2e-pool-worker"
-    )
+        concurrency=16, DB_POOL_MAX_SIZE="2", DB_POOL_MIN_SIZE="1", PGAPPNAME="e2e-pool-worker",
+        PUBLISH_MAX_CONCURRENT_PER_STORE="0", PUBLISH_MAX_CONCURRENT_PER_ACCOUNT="0",
+    )  # fmt: skip
     posts = [
         publish(api, store, wait=False, content={"text": f"item {i}", "media": [], "link": None})
         for i in range(24)

@@ -41,7 +41,7 @@ def test_a_pool_full_of_dropped_connections_recovers_at_once(
     url = f"{live_server.url}{PUBLISH_URL}"
     headers = {"Authorization": f"Bearer {api_key}"}
     connection.close()
-    pool = connection.pool
+    pool = connection.pool  # type: ignore[attr-defined]
     assert pool is not None
     held = [pool.getconn() for _ in range(8)]
     for conn in held:

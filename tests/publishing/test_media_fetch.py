@@ -373,10 +373,55 @@ def test_a_slow_drip_is_cut_off_by_the_total_deadline(
     settings.MEDIA_FETCH_TIMEOUT = 5.0
     settings.MEDIA_FETCH_DEADLINE = 0.5
     started = time.monotonic()
-    with pytest.raises(MediaFetchError, match="took too long") as caught:
+    with pytest.raises(MediaFetchError, match=r"took longer than 0\.5 s") as caught:
         fetch_media(server.url("/drip.png"), max_bytes=MB, allowed_types=IMAGES)
     assert time.monotonic() - started < 2
     assert caught.value.retryable
+
+
+def test_a_read_slower_than_the_deadline_is_cut_off_at_the_deadline(
+    server: Server, settings: Any, local_media: None
+) -> None:
+    """A host that sends a byte just less often than any read would wait: no read may end
+    past the deadline, so the thread is back on time, not up to one read timeout later."""
+
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "image/png")
+        handler.send_header("Content-Length", "1000")
+        handler.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(4):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(1.6)
+
+    server.routes["/stall.png"] = stall
+    settings.MEDIA_FETCH_TIMEOUT = 5.0
+    settings.MEDIA_FETCH_DEADLINE = 2.0
+    started = time.monotonic()
+    with pytest.raises(MediaFetchError) as caught:
+        fetch_media(server.url("/stall.png"), max_bytes=MB, allowed_types=IMAGES)
+    elapsed = time.monotonic() - started
+    # Bytes come at 0, 1.6 and 3.2 s: a read begun at 1.6 s must give up at 2 s, not at 3.2.
+    assert 1.9 <= elapsed < 2.6
+    assert str(caught.value) == (
+        "Downloading the media took longer than 2 s: its host sends it too slowly. "
+        "Nothing was published."
+    )
+    assert caught.value.retryable
+
+
+def test_images_default_to_a_deadline_of_seconds_and_x_videos_keep_their_own() -> None:
+    from django.conf import settings as django_settings
+
+    from publishing.platforms.registry import get_client
+
+    assert django_settings.MEDIA_FETCH_DEADLINE <= 60
+    x = get_client("x")
+    assert x.open_media.keywords == {  # type: ignore[attr-defined]
+        "deadline_seconds": django_settings.X_MEDIA_DEADLINE_SECONDS
+    }
 
 
 # --- Streaming ------------------------------------------------------------------------

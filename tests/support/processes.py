@@ -77,7 +77,7 @@ def start_worker(
     log_dir: Path,
     name: str = "worker",
     concurrency: int = 8,
-    queues: str = "default,publish.x",
+    queues: str = "default,publish.x,publish.x.media",
 ) -> Service:
     command = [
         str(BIN / "celery"), "-A", "mollkom_social", "worker", "-Q", queues,
