@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 import re
 import threading
 import time
@@ -31,6 +32,9 @@ _DEFAULT_DELAY_S = {"timeout": 30.0, "latency": 1.0}
 class Fault:
     """An injected failure for the next ``times`` matching requests (0 = until cleared).
 
+    With ``probability`` below 1 each matching request is hit only by that chance; a request
+    it spares does not count against ``times`` and may meet the next matching fault.
+
     ``path`` is matched against the path after the platform prefix, either exactly or as a
     regular expression that must match the whole path; ``platform``/``method`` ``"*"`` match any.
     """
@@ -43,6 +47,7 @@ class Fault:
     delay_s: float = 0.0
     retry_after: float = 2.0
     after_effect: bool = False
+    probability: float = 1.0
 
     def matches(self, platform: str, method: str, path: str) -> bool:
         if self.platform not in ("*", platform) or self.method not in ("*", method):
@@ -60,7 +65,8 @@ class Fault:
         if not isinstance(payload, dict):
             raise ValueError("body must be a JSON object")
         known = {
-            "platform", "method", "path", "kind", "times", "delay_s", "retry_after", "after_effect"
+            "platform", "method", "path", "kind", "times", "delay_s", "retry_after", "after_effect",
+            "probability",
         }  # fmt: skip
         if unknown := sorted(set(payload) - known):
             raise ValueError(f"unknown fields: {', '.join(unknown)}")
@@ -81,6 +87,13 @@ class Fault:
         after_effect = payload.get("after_effect", False)
         if not isinstance(after_effect, bool) or (after_effect and kind != "timeout"):
             raise ValueError("after_effect must be a boolean and only applies to kind timeout")
+        probability = payload.get("probability", 1.0)
+        if (
+            not isinstance(probability, int | float)
+            or isinstance(probability, bool)
+            or not 0 < probability <= 1
+        ):
+            raise ValueError("probability must be a number in (0, 1]")
         return cls(
             kind=kind,
             platform=platform,
@@ -90,6 +103,7 @@ class Fault:
             delay_s=delay_s,
             retry_after=retry_after,
             after_effect=after_effect,
+            probability=float(probability),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -102,6 +116,7 @@ class Fault:
             "delay_s": self.delay_s,
             "retry_after": self.retry_after,
             "after_effect": self.after_effect,
+            "probability": self.probability,
         }
 
 
@@ -130,6 +145,7 @@ class SandboxState:
         self._media: dict[str, dict[str, dict[str, Any]]] = {}
         self._requests: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDED_REQUESTS)
         self._faults: list[Fault] = []
+        self._random = random.Random()
         self._revoked: set[str] = set()
         self._last_id = 0  # survives reset() so ids never repeat within a process
 
@@ -244,6 +260,8 @@ class SandboxState:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(platform, method, path):
+                    if fault.probability < 1 and self._random.random() >= fault.probability:
+                        continue  # spared by chance: not consumed
                     if fault.times > 0:
                         fault.times -= 1
                         if fault.times == 0:

@@ -688,6 +688,35 @@ def test_fault_with_times_zero_lasts_until_cleared(
     assert after_clear.status_code == 200
 
 
+def test_fault_with_a_probability_hits_some_requests_and_spares_the_rest(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    add_fault(
+        http, sandbox, path=r"/2/users/[^/]+/tweets", kind="server_error", times=0,
+        probability=0.5,
+    )  # fmt: skip
+    url = api(sandbox, f"/2/users/{sandbox_user_id('alice')}/tweets")
+
+    statuses = [http.get(url, headers=auth(), timeout=5).status_code for _ in range(60)]
+
+    assert set(statuses) == {200, 503}  # 60 coin flips all alike: about 1 in 10^18
+    assert 10 <= statuses.count(503) <= 50
+    assert [f.to_json()["probability"] for f in sandbox.state.faults()] == [0.5]
+
+
+def test_a_spared_request_is_not_counted_and_meets_the_next_fault(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    # One in a million: in practice never hits, so the request falls through to the 429.
+    add_fault(http, sandbox, path="/2/tweets", kind="server_error", times=1, probability=1e-6)
+    add_fault(http, sandbox, path="/2/tweets", kind="rate_limit")
+
+    response = tweet(http, sandbox, {"text": "spared"})
+
+    assert response.status_code == 429
+    assert [(f.kind, f.times) for f in sandbox.state.faults()] == [("server_error", 1)]
+
+
 def test_fault_matches_method(sandbox: SandboxServer, http: requests.Session) -> None:
     add_fault(
         http, sandbox, platform="x", method="DELETE", path=r"/2/tweets/\d+", kind="rate_limit"
@@ -710,6 +739,9 @@ def test_fault_matches_method(sandbox: SandboxServer, http: requests.Session) ->
         {"kind": "latency", "platform": "myspace"},
         {"kind": "server_error", "times": -1},
         {"kind": "server_error", "after_effect": True},
+        {"kind": "server_error", "probability": 0},
+        {"kind": "server_error", "probability": 1.5},
+        {"kind": "server_error", "probability": True},
     ],
 )
 def test_invalid_fault_is_rejected(
