@@ -17,8 +17,11 @@ import time
 from typing import Any
 
 import pytest
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import Store
+from publishing.models import PostTarget
 from tests.e2e.conftest import QUEUES, Stack
 from tests.factories import ApiKeyFactory, SocialAccountFactory, StoreFactory
 from tests.support.chaos import (
@@ -104,6 +107,14 @@ def test_chaos_publishes_every_post_once_and_reports_it_truly(
 
     verdict = compare(stack.sandbox.state.posts, handles)
     tally = client.tally
+    # What the chaos made the pipeline do: without lost answers and dead workers to settle,
+    # a clean result would prove nothing.
+    activity = PostTarget.objects.aggregate(
+        reconciled=Count("pk", filter=Q(reconcile_lookups__gt=0)),
+        lookups=Coalesce(Sum("reconcile_lookups"), 0),
+        resent=Coalesce(Sum("reconcile_misses"), 0),
+        retried=Count("pk", filter=Q(attempt_count__gt=1)),
+    )
     summary = (
         f"CHAOS seed={SEED} posts={POSTS}+{len(probes)} sent={len(tally.post_ids)} "
         f"targets={verdict.targets} duplicates={len(verdict.duplicates)} "
@@ -118,6 +129,9 @@ def test_chaos_publishes_every_post_once_and_reports_it_truly(
         f"kills(worker={monkey.kills['worker']},beat={monkey.kills['beat']}) "
         f"pg_terminations={monkey.terminations}({monkey.terminated_connections} backends) "
         f"statuses={dict(sorted(verdict.statuses.items()))} "
+        f"reconciled={activity['reconciled']}({activity['lookups']} lookups, "
+        f"{activity['resent']} sent again after a complete miss) "
+        f"claimed_more_than_once={activity['retried']} "
         f"chaos={chaos_seconds:.0f}s settle={settle_seconds:.0f}s "
         f"total={time.monotonic() - started:.0f}s"
     )
@@ -131,6 +145,7 @@ def test_chaos_publishes_every_post_once_and_reports_it_truly(
         ]
     )
     print("\n" + details)
+    assert activity["reconciled"] > 0 and activity["retried"] > 0, details
     assert (
         len(verdict.duplicates),
         len(verdict.live_but_failed),
