@@ -33,7 +33,7 @@ from publishing.services.lifecycle import (
     post_update,
 )
 from publishing.services.posts import post_cancel
-from publishing.services.publish import publish
+from publishing.services.publish import publish, publish_replay
 
 
 def _store(request: Request, store_id: Any = None) -> Store:
@@ -104,14 +104,18 @@ class SocialPublishApi(APIView):
         description=PUBLISH_DESCRIPTION,
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        serializer = PublishInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        outcome = publish(
-            store=request_api_key(request).store,
-            data=serializer.validated_data,
-            raw_body=request.data,
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
-        )
+        store = request_api_key(request).store
+        key = request.headers.get("Idempotency-Key") or None
+        outcome = publish_replay(store=store, raw_body=request.data, idempotency_key=key)
+        if outcome is None:
+            serializer = PublishInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            outcome = publish(
+                store=store,
+                data=serializer.validated_data,
+                raw_body=request.data,
+                idempotency_key=key,
+            )
         return Response(outcome.body, status=outcome.status)
 
     @extend_schema(

@@ -66,6 +66,17 @@ def post_wait_settled(*, post: Post, timeout: float) -> None:
         interval = min(interval * 1.5, 1.0)
 
 
+def publish_replay(
+    *, store: Store, raw_body: Any, idempotency_key: str | None
+) -> PublishOutcome | None:
+    """The first answer to this key and body, if there was one. Asked before the request is
+    validated: a retry must get the answer its post got, even when the request would no
+    longer pass (a scheduled time now in the past, an account since disconnected)."""
+    if not idempotency_key:
+        return None
+    return _replay(store=store, key=idempotency_key, fingerprint=request_fingerprint(raw_body))
+
+
 def publish(
     *, store: Store, data: dict[str, Any], raw_body: Any, idempotency_key: str | None
 ) -> PublishOutcome:

@@ -134,6 +134,22 @@ def test_same_key_and_body_replays_the_first_answer(
     assert Post.objects.count() == 1
 
 
+def test_a_retry_after_the_scheduled_time_passed_replays_the_first_answer(
+    api: APIClient, store: Store, x_account: SocialAccount
+) -> None:
+    at = timezone.now() + timedelta(minutes=5)
+    payload = body(store, "scheduled", schedule_at=at.isoformat())
+    first = api.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="k-late")
+    assert first.status_code == 200
+    # The storefront's retry comes late: the request as such would now be refused.
+    with time_machine.travel(at + timedelta(minutes=1)):
+        late = api.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="k-late")
+        fresh = api.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="k-new")
+    assert (late.status_code, late.json()) == (200, first.json())
+    assert fresh.status_code == 400
+    assert Post.objects.count() == 1
+
+
 def test_same_key_with_another_body_is_422(
     api: APIClient, store: Store, x_account: SocialAccount
 ) -> None:
