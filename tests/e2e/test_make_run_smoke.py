@@ -418,10 +418,14 @@ def test_make_run_publishes_schedules_and_cancels(make_run: MakeRun) -> None:
 
 
 def _worker(run: MakeRun) -> Proc:
+    """The worker that publishes text (`make run` has another for posts with media)."""
     [worker] = [
         proc
         for proc in _descendants(run.process.pid)
-        if "celery" in proc.command and " worker " in proc.command and proc.state != "Z"
+        if "celery" in proc.command
+        and " worker " in proc.command
+        and "worker@" in proc.command
+        and proc.state != "Z"
     ]
     return worker
 
