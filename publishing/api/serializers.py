@@ -141,12 +141,15 @@ class ResultSerializer(serializers.Serializer[Any]):
     error = serializers.DictField(required=False)
 
 
-class PostOutputSerializer(serializers.Serializer[Any]):
-    success = serializers.BooleanField()
+class PostSerializer(serializers.Serializer[Any]):
     post_id = serializers.UUIDField()
     status = serializers.CharField()
     schedule_at = serializers.DateTimeField(allow_null=True)
     results = ResultSerializer(many=True)
+
+
+class PostOutputSerializer(PostSerializer):
+    success = serializers.BooleanField()
 
 
 class CancelOutputSerializer(serializers.Serializer[Any]):
@@ -232,7 +235,7 @@ class PostListQuerySerializer(StrictSerializer):
 
 class PostListOutputSerializer(serializers.Serializer[Any]):
     success = serializers.BooleanField()
-    posts = PostOutputSerializer(many=True)
+    posts = PostSerializer(many=True)  # the list's items carry no "success" of their own
     next_cursor = serializers.CharField(allow_null=True)
 
 
