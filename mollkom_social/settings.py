@@ -315,15 +315,25 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "mollkom_social.api.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mollkom_social.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mollkom Social API",
-    "DESCRIPTION": "Publish and schedule posts to the store's connected social accounts.",
+    "DESCRIPTION": (
+        "Publish and schedule posts to the store's connected social accounts.\n\n"
+        "Every request carries the store's API key (`Authorization: Bearer <api key>`). "
+        'Every error answers `{"success": false, "error": {"code", "message", '
+        '"details"}}`; each operation lists the statuses it answers. Beyond those, any '
+        "path answers `405 method_not_allowed` to a method it does not list (its `Allow` "
+        "header names those it does), `406 not_acceptable` to a request whose `Accept` "
+        "excludes JSON, and `500 internal_error` to a failure of the service itself."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/functions/v1",
+    # One name for the platform slugs wherever they appear (platform, platforms, filters).
+    "ENUM_NAME_OVERRIDES": {"PlatformEnum": "accounts.models.Platform.values"},
 }
 
 # --- The rest -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsApi
@@ -56,8 +57,13 @@ api_v1 = [
     ),
     path(
         "openapi.json",
+        # JSON, as the path says (the default view answers YAML unless asked), and as
+        # application/json unless the client asks for OpenAPI's own JSON media type.
         SpectacularAPIView.as_view(
-            authentication_classes=[], permission_classes=[], throttle_classes=[]
+            renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer],
+            authentication_classes=[],
+            permission_classes=[],
+            throttle_classes=[],
         ),
         name="schema",
     ),

@@ -20,6 +20,7 @@ from accounts.selectors import account_detail, social_account_get, social_accoun
 from accounts.services import social_account_remove
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
+from mollkom_social.api.schema import error_response, errors
 
 TAGS = ["accounts"]
 
@@ -35,7 +36,7 @@ def _store(request: Request, store_id: Any) -> Store:
 class SocialAccountsApi(APIView):
     @extend_schema(
         parameters=[AccountListQuerySerializer],
-        responses={200: AccountListOutputSerializer},
+        responses={200: AccountListOutputSerializer, **errors(400, 403)},
         summary="The store's connected accounts (never their tokens)",
         tags=TAGS,
     )
@@ -56,7 +57,11 @@ class SocialAccountDetailApi(APIView):
             AccountDeleteQuerySerializer,
             OpenApiParameter("account_id", int, OpenApiParameter.PATH),
         ],
-        responses={200: AccountDeleteOutputSerializer},
+        responses={
+            200: AccountDeleteOutputSerializer,
+            **errors(400, 403, 404),
+            409: error_response(409, "`already_disconnected`: the account is disconnected."),
+        },
         summary="Disconnect an account, revoke its tokens, cancel its scheduled posts",
         tags=TAGS,
     )

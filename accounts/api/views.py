@@ -16,10 +16,11 @@ from accounts.oauth.flow import connect_start
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
 from mollkom_social.api.fields import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
+from mollkom_social.api.schema import errors
 
 
 class ConnectInputSerializer(NoUnknownFieldsMixin, serializers.Serializer[Any]):
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = serializers.ChoiceField(choices=Platform.values)
     store_id = StrictUUIDField()
     redirect_url = StrictCharField(max_length=2000)
 
@@ -39,7 +40,7 @@ class ConnectOutputSerializer(serializers.Serializer[Any]):
 class SocialConnectApi(APIView):
     @extend_schema(
         request=ConnectInputSerializer,
-        responses={200: ConnectOutputSerializer},
+        responses={200: ConnectOutputSerializer, **errors(403)},
         summary="Start connecting a social account: the URL to send the merchant's browser to",
     )
     def post(self, request: Request) -> Response:

@@ -28,6 +28,7 @@ from content_ai.services.generate import content_generate
 from content_ai.services.products import product_delete, product_upsert, products_bulk_upsert
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
+from mollkom_social.api.schema import error_response, errors
 
 
 def _store(request: Request, *store_ids: Any) -> Store:
@@ -53,7 +54,12 @@ def _not_found() -> ApiError:
 class ProductDetailApi(APIView):
     @extend_schema(
         request=ProductInputSerializer,
-        responses={200: ProductAnswerSerializer, 201: ProductAnswerSerializer},
+        responses={
+            200: ProductAnswerSerializer,
+            201: ProductAnswerSerializer,
+            **errors(403),
+            404: error_response(404, "`not_found`: the product id is not a UUID."),
+        },
         summary="Create or replace a product of the store's catalog",
     )
     def put(self, request: Request, product_id: str) -> Response:
@@ -67,14 +73,18 @@ class ProductDetailApi(APIView):
         body = {"success": True, "product": ProductOutputSerializer(product).data}
         return Response(body, status=201 if created else 200)
 
-    @extend_schema(responses={200: ProductAnswerSerializer}, summary="A product of the catalog")
+    @extend_schema(
+        responses={200: ProductAnswerSerializer, **errors(404)}, summary="A product of the catalog"
+    )
     def get(self, request: Request, product_id: str) -> Response:
         product = product_get(store=_store(request), product_id=_product_id(product_id))
         if product is None:
             raise _not_found()
         return Response({"success": True, "product": ProductOutputSerializer(product).data})
 
-    @extend_schema(responses={200: MessageAnswerSerializer}, summary="Remove a product")
+    @extend_schema(
+        responses={200: MessageAnswerSerializer, **errors(404)}, summary="Remove a product"
+    )
     def delete(self, request: Request, product_id: str) -> Response:
         if not product_delete(store=_store(request), product_id=_product_id(product_id)):
             raise _not_found()
@@ -84,7 +94,7 @@ class ProductDetailApi(APIView):
 class ProductBulkApi(APIView):
     @extend_schema(
         request=ProductBulkInputSerializer,
-        responses={200: ProductBulkAnswerSerializer},
+        responses={200: ProductBulkAnswerSerializer, **errors(403)},
         summary="Create or replace many products at once (all or nothing)",
     )
     def post(self, request: Request) -> Response:
@@ -108,7 +118,11 @@ class ProductBulkApi(APIView):
 class SocialGenerateContentApi(APIView):
     @extend_schema(
         request=GenerateInputSerializer,
-        responses={200: GenerateOutputSerializer},
+        responses={
+            200: GenerateOutputSerializer,
+            **errors(402, 403, 502, 503, 504),
+            404: error_response(404, "`not_found`: no such product in the store's catalog."),
+        },
         summary="Write a post for a product with AI (one credit per variant)",
     )
     def post(self, request: Request) -> Response:

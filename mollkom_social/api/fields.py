@@ -40,6 +40,8 @@ class NoUnknownFieldsMixin:
 
     initial_data: Any
     fields: Any
+    # Read by the OpenAPI schema (`additionalProperties: false`).
+    refuses_unknown_fields = True
 
     def validate_unknown(self, data: Any) -> None:
         if isinstance(data, dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mollkom_social.api.fields import StrictBooleanField, StrictCharField
@@ -31,6 +32,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class PlatformOptionsSerializer(serializers.Serializer[Any]):
+    refuses_unknown_fields = True  # read by the OpenAPI schema
     text = _text()
 
     def to_internal_value(self, data: Any) -> Any:
@@ -104,6 +106,19 @@ PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {
 }
 
 
+class PublishOptionsSerializer(serializers.Serializer[Any]):
+    """The shape of `options`, for the OpenAPI schema only: `OptionsField` validates."""
+
+    refuses_unknown_fields = True
+    instagram = InstagramOptionsSerializer(required=False)
+    facebook = FacebookOptionsSerializer(required=False)
+    x = PlatformOptionsSerializer(required=False)
+    threads = PlatformOptionsSerializer(required=False)
+    tiktok = TikTokOptionsSerializer(required=False)
+    youtube = YouTubeOptionsSerializer(required=False)
+
+
+@extend_schema_field(PublishOptionsSerializer)
 class OptionsField(serializers.Field[dict[str, dict[str, Any]], Any, Any, Any]):
     """A JSON object from platform slug to that platform's options."""
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Platform
@@ -59,6 +61,7 @@ class ContentInputSerializer(StrictSerializer):
         return value
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class StrictDateTimeField(serializers.Field[datetime, str, str, Any]):
     """ISO 8601 with an explicit offset; a naive time is ambiguous across time zones."""
 
@@ -138,12 +141,15 @@ class ResultSerializer(serializers.Serializer[Any]):
     error = serializers.DictField(required=False)
 
 
-class PostOutputSerializer(serializers.Serializer[Any]):
-    success = serializers.BooleanField()
+class PostSerializer(serializers.Serializer[Any]):
     post_id = serializers.UUIDField()
     status = serializers.CharField()
     schedule_at = serializers.DateTimeField(allow_null=True)
     results = ResultSerializer(many=True)
+
+
+class PostOutputSerializer(PostSerializer):
+    success = serializers.BooleanField()
 
 
 class CancelOutputSerializer(serializers.Serializer[Any]):
@@ -229,7 +235,7 @@ class PostListQuerySerializer(StrictSerializer):
 
 class PostListOutputSerializer(serializers.Serializer[Any]):
     success = serializers.BooleanField()
-    posts = PostOutputSerializer(many=True)
+    posts = PostSerializer(many=True)  # the list's items carry no "success" of their own
     next_cursor = serializers.CharField(allow_null=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import Store
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
+from mollkom_social.api.schema import error_response, errors
 from publishing.api.serializers import (
     CancelOutputSerializer,
     PostListOutputSerializer,
@@ -78,16 +79,76 @@ or a timeout, may also have followed a saved post (a proxy that gave up waiting,
 same key makes the retry safe."""
 
 
+PUBLISH_EXAMPLES = [
+    OpenApiExample(
+        "Publish now",
+        request_only=True,
+        value={
+            "store_id": "5b0c4f8e-3c1a-4f43-9d5e-0a4c8f2b7e11",
+            "platforms": ["instagram", "x", "threads"],
+            "content": {
+                "text": "Post text with #hashtags",
+                "media": [
+                    {"type": "image", "url": "https://storage.mollkom.com/media/product.jpg"}
+                ],
+                "link": "https://yourstore.mollkom.com/product/123",
+            },
+            "schedule_at": None,
+        },
+    ),
+    OpenApiExample(
+        "Schedule, with per-platform options",
+        request_only=True,
+        value={
+            "store_id": "5b0c4f8e-3c1a-4f43-9d5e-0a4c8f2b7e11",
+            "platforms": ["instagram", "tiktok"],
+            "content": {
+                "text": "New summer dress",
+                "media": [{"type": "video", "url": "https://storage.mollkom.com/media/dress.mp4"}],
+            },
+            "schedule_at": "2026-04-20T14:00:00Z",
+            "options": {
+                "instagram": {"format": "reel", "share_to_feed": True},
+                "tiktok": {"privacy_level": "PUBLIC_TO_EVERYONE", "text": "Summer drop"},
+            },
+        },
+    ),
+    OpenApiExample(
+        "Published",
+        response_only=True,
+        status_codes=["200"],
+        value={
+            "success": True,
+            "post_id": "0f9a7c3e-8b1d-4e2a-9c55-7d6e2b1a4f30",
+            "status": "published",
+            "schedule_at": None,
+            "results": [
+                {
+                    "platform": "x",
+                    "status": "published",
+                    "post_id": "1869012345678901234",
+                    "url": "https://x.com/store/status/1869012345678901234",
+                    "notices": [],
+                }
+            ],
+        },
+    ),
+]
+
+
 class SocialPublishApi(APIView):
     @extend_schema(
         request=PublishInputSerializer,
         responses={
             200: PostOutputSerializer,
-            503: OpenApiResponse(
-                description=(
-                    "`outcome_unknown`: the post may have been saved; "
-                    "`error.details.post_id` is the post to look up."
-                )
+            **errors(403, 422),
+            409: error_response(
+                409, "`idempotency_in_progress`: a request with this Idempotency-Key is still "
+                "being answered; retry it shortly with the same key and body."
+            ),
+            503: error_response(
+                503, "`outcome_unknown`: the post may have been saved; "
+                "`error.details.post_id` is the post to look up."
             ),
         },
         parameters=[
@@ -100,6 +161,7 @@ class SocialPublishApi(APIView):
                 ),
             )
         ],
+        examples=PUBLISH_EXAMPLES,
         summary="Publish or schedule a post to one or more platforms",
         description=PUBLISH_DESCRIPTION,
     )  # fmt: skip
@@ -120,8 +182,9 @@ class SocialPublishApi(APIView):
 
     @extend_schema(
         parameters=[PostListQuerySerializer],
-        responses={200: PostListOutputSerializer},
+        responses={200: PostListOutputSerializer, **errors(400, 403)},
         summary="The store's posts, newest first, with filters and cursor pagination",
+        operation_id="social_publish_list",
     )
     def get(self, request: Request) -> Response:
         query = PostListQuerySerializer(data=request.query_params.dict())
@@ -147,7 +210,9 @@ class SocialPublishApi(APIView):
 
 
 class SocialPublishDetailApi(APIView):
-    @extend_schema(responses={200: PostOutputSerializer}, summary="A post's current status")
+    @extend_schema(
+        responses={200: PostOutputSerializer, **errors(404)}, summary="A post's current status"
+    )
     def get(self, request: Request, post_id: str) -> Response:
         post = post_get(store=_store(request), post_id=_uuid(post_id))
         if post is None:
@@ -156,7 +221,15 @@ class SocialPublishDetailApi(APIView):
 
     @extend_schema(
         request=PostUpdateInputSerializer,
-        responses={200: PostOutputSerializer},
+        responses={
+            200: PostOutputSerializer,
+            **errors(403, 404),
+            409: error_response(
+                409,
+                "`not_editable`: a platform of the post is no longer scheduled "
+                "(`details.platforms` gives each one's status).",
+            ),
+        },
         summary="Edit or reschedule a post while it is still scheduled everywhere",
     )
     def patch(self, request: Request, post_id: str) -> Response:
@@ -173,7 +246,18 @@ class SocialPublishDetailApi(APIView):
         post = post_update(store=store, post_id=_uuid(post_id), changes=changes)
         return Response(post_body(post=post))
 
-    @extend_schema(responses={200: CancelOutputSerializer}, summary="Cancel a scheduled post")
+    @extend_schema(
+        responses={
+            200: CancelOutputSerializer,
+            **errors(404),
+            409: error_response(
+                409,
+                "`not_cancellable`: a platform of the post is no longer scheduled "
+                "(`details.platforms` gives each one's status).",
+            ),
+        },
+        summary="Cancel a scheduled post",
+    )
     def delete(self, request: Request, post_id: str) -> Response:
         post_cancel(store=_store(request), post_id=_uuid(post_id))
         return Response({"success": True, "message": "Scheduled post cancelled"})
@@ -182,7 +266,15 @@ class SocialPublishDetailApi(APIView):
 class SocialPublishRetryApi(APIView):
     @extend_schema(
         request=RetryInputSerializer,
-        responses={200: PostOutputSerializer},
+        responses={
+            200: PostOutputSerializer,
+            **errors(403, 404),
+            409: error_response(
+                409,
+                "`not_retryable` (only failed platforms can be retried) or "
+                "`account_needs_reconnect`; `details.platforms` says which.",
+            ),
+        },
         summary="Send the failed platforms of a post again",
     )
     def post(self, request: Request, post_id: str) -> Response:
@@ -197,7 +289,11 @@ class SocialPublishRetryApi(APIView):
 class SocialPublishUnpublishApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: UnpublishOutputSerializer},
+        responses={
+            200: UnpublishOutputSerializer,
+            **errors(404),
+            409: error_response(409, "`not_published`: the post is live on no platform."),
+        },
         summary="Delete a published post from its platforms",
     )
     def post(self, request: Request, post_id: str) -> Response:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import Store
 from mollkom_social.api.auth import request_api_key
 from mollkom_social.api.errors import ApiError
+from mollkom_social.api.schema import errors
 from webhooks.api.serializers import (
     WebhookCreateInputSerializer,
     WebhookCreateOutputSerializer,
@@ -36,7 +37,7 @@ TAGS = ["webhooks"]
 class WebhooksApi(APIView):
     @extend_schema(
         request=WebhookCreateInputSerializer,
-        responses={201: WebhookCreateOutputSerializer},
+        responses={201: WebhookCreateOutputSerializer, **errors(403)},
         summary="Create a webhook; its signing secret is in this answer only",
         tags=TAGS,
     )
@@ -54,7 +55,10 @@ class WebhooksApi(APIView):
         return Response(body, status=201)
 
     @extend_schema(
-        responses={200: WebhookListOutputSerializer}, summary="The store's webhooks", tags=TAGS
+        responses={200: WebhookListOutputSerializer},
+        summary="The store's webhooks",
+        tags=TAGS,
+        operation_id="webhooks_list",
     )
     def get(self, request: Request) -> Response:
         endpoints = webhook_endpoint_list(store=request_api_key(request).store)
@@ -64,14 +68,16 @@ class WebhooksApi(APIView):
 
 
 class WebhookDetailApi(APIView):
-    @extend_schema(responses={200: WebhookOutputSerializer}, summary="A webhook", tags=TAGS)
+    @extend_schema(
+        responses={200: WebhookOutputSerializer, **errors(404)}, summary="A webhook", tags=TAGS
+    )
     def get(self, request: Request, webhook_id: str) -> Response:
         endpoint = _endpoint(request_api_key(request).store, webhook_id)
         return Response({"success": True, "webhook": webhook_endpoint_body(endpoint)})
 
     @extend_schema(
         request=WebhookUpdateInputSerializer,
-        responses={200: WebhookOutputSerializer},
+        responses={200: WebhookOutputSerializer, **errors(404)},
         summary="Change a webhook's events, or disable and re-enable it",
         tags=TAGS,
     )
@@ -87,7 +93,9 @@ class WebhookDetailApi(APIView):
         return Response({"success": True, "webhook": webhook_endpoint_body(endpoint)})
 
     @extend_schema(
-        responses={200: WebhookDeleteOutputSerializer}, summary="Delete a webhook", tags=TAGS
+        responses={200: WebhookDeleteOutputSerializer, **errors(404)},
+        summary="Delete a webhook",
+        tags=TAGS,
     )
     def delete(self, request: Request, webhook_id: str) -> Response:
         endpoint = _endpoint(request_api_key(request).store, webhook_id)
@@ -98,7 +106,7 @@ class WebhookDetailApi(APIView):
 class WebhookTestApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: WebhookTestOutputSerializer},
+        responses={200: WebhookTestOutputSerializer, **errors(404)},
         summary="Send a signed webhook.test event to the webhook now",
         tags=TAGS,
     )
