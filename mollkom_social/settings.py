@@ -343,9 +343,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 LOGIN_URL = "login"
-# Team invitations go out by mail; the embedded default prints them in the web log.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Team invitations go out by mail, each with a single-use join link. The embedded default
+# prints mails in the web log; anywhere else that would put live links in the logs, so mail
+# goes over SMTP and EMAIL_HOST must be set (dashboard/checks.py stops the start without it).
+# An empty EMAIL_BACKEND (as .env.example lists it) means the default.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if EMBEDDED
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost" if EMBEDDED else "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
