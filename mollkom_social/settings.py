@@ -139,7 +139,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, with add and incr made atomic (the login limits count in it).
+            "BACKEND": "mollkom_social.cache.LockedFileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
@@ -360,6 +361,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mollkom Social <no-reply@localhost>")
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 LOGIN_REDIRECT_URL = "/"
+# Brute-force limits on logging in (dashboard and admin; accounts/login_limits.py): after this
+# many failed logins for one username, or from one IP address, within LOGIN_LOCKOUT_SECONDS,
+# that username or address is refused for LOGIN_LOCKOUT_SECONDS. The per-address limit is
+# higher: an office or a mobile network shares one address.
+LOGIN_MAX_FAILURES_PER_USERNAME = env_int("LOGIN_MAX_FAILURES_PER_USERNAME", 5)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 LOGOUT_REDIRECT_URL = "login"
 USE_TZ = True
 
