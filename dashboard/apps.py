@@ -7,6 +7,11 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from dashboard.checks import mail_configured
+        from dashboard.login import LimitedAdminAuthenticationForm
 
         checks.register(mail_configured)
+        # The admin's login counts towards the same brute-force limits as the dashboard's.
+        admin.site.login_form = LimitedAdminAuthenticationForm
