@@ -165,7 +165,7 @@ class SocialAccount(models.Model):
 class ConnectState(models.Model):
     """One OAuth connect flow in progress, found again by the `state` the platform echoes.
 
-    The browser carries no session of ours, so everything the callback needs lives here:
+    Everything the callback needs lives here (a dashboard flow also checks the browser):
     the store, the platform, where to send the browser back, the PKCE verifier. Only a
     SHA-256 of the state is kept. Used once (a conditional UPDATE sets used_at), and only
     until expires_at."""
@@ -179,6 +179,9 @@ class ConnectState(models.Model):
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # SHA-256 of the key in the starting browser's session (accounts/oauth/browser.py): a
+    # dashboard flow is finished only by that browser. Empty for the API's flows.
+    browser_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -3,22 +3,14 @@ answer (not under the API: a browser, not the storefront's server, hits them).""
 
 from __future__ import annotations
 
-import html
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.oauth.browser import session_browser_key
 from accounts.oauth.flow import ConnectOutcome, connect_chosen, connect_finish
-
-_REFUSED_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>Connection failed</title></head>
-<body><h1>This connection link is not valid</h1>
-<p>It may have been used already or changed on the way ({code}). Start connecting the
-account again from your store.</p></body></html>
-"""
 
 
 class _Redirect(HttpResponseRedirect):
@@ -44,14 +36,20 @@ def _answer(request: HttpRequest, outcome: ConnectOutcome) -> HttpResponse:
         }
         return _private(render(request, "accounts/connect_choose.html", context))
     if outcome.redirect_to is None:
-        page = _REFUSED_PAGE.format(code=html.escape(outcome.error))
-        return HttpResponse(page, status=400, content_type="text/html; charset=utf-8")
+        # Nowhere safe to send the browser (an unknown state, or another browser's flow).
+        page = render(request, "accounts/connect_refused.html", {"code": outcome.error}, status=400)
+        return _private(page)
     return _private(_Redirect(outcome.redirect_to))
 
 
 @require_GET
 def connect_callback(request: HttpRequest, platform: str) -> HttpResponse:
-    return _answer(request, connect_finish(platform=platform, query=request.GET.dict()))
+    outcome = connect_finish(
+        platform=platform,
+        query=request.GET.dict(),
+        browser_key=session_browser_key(request.session),
+    )
+    return _answer(request, outcome)
 
 
 # No CSRF cookie: the form's one-time secret, known only to the page we served, is what
@@ -64,5 +62,6 @@ def connect_choose(request: HttpRequest, platform: str) -> HttpResponse:
         secret=request.POST.get("choice", ""),
         account_id=request.POST.get("account", ""),
         cancel=request.POST.get("decision") == "cancel",
+        browser_key=session_browser_key(request.session),
     )
     return _answer(request, outcome)

@@ -139,7 +139,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, with add and incr made atomic (the login limits count in it).
+            "BACKEND": "mollkom_social.cache.LockedFileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
@@ -353,9 +354,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 LOGIN_URL = "login"
-# Team invitations go out by mail; the embedded default prints them in the web log.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Team invitations go out by mail, each with a single-use join link. The embedded default
+# prints mails in the web log; anywhere else that would put live links in the logs, so mail
+# goes over SMTP and EMAIL_HOST must be set (dashboard/checks.py stops the start without it).
+# An empty EMAIL_BACKEND (as .env.example lists it) means the default.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if EMBEDDED
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost" if EMBEDDED else "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -363,6 +371,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mollkom Social <no-reply@localhost>")
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 LOGIN_REDIRECT_URL = "/"
+# Brute-force limits on logging in (dashboard and admin; accounts/login_limits.py): after this
+# many failed logins for one username, or from one IP address, within LOGIN_LOCKOUT_SECONDS,
+# that username or address is refused for LOGIN_LOCKOUT_SECONDS. The per-address limit is
+# higher: an office or a mobile network shares one address.
+LOGIN_MAX_FAILURES_PER_USERNAME = env_int("LOGIN_MAX_FAILURES_PER_USERNAME", 5)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 LOGOUT_REDIRECT_URL = "login"
 USE_TZ = True
 
@@ -377,7 +392,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_secrets": {"()": "publishing.platforms.redact.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # urllib3 logs each request's full URL at DEBUG, and Meta's carry access_token in it.
+    "loggers": {"urllib3.connectionpool": {"filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

@@ -12,6 +12,7 @@ from accounts.api.social_accounts import SocialAccountDetailApi, SocialAccountsA
 from accounts.api.views import SocialConnectApi
 from accounts.views import connect_callback, connect_choose
 from content_ai.api.urls import urlpatterns as content_ai_urls
+from dashboard.login import LimitedAuthenticationForm
 from dashboard.views.home import root
 from dashboard.views.team import invitation
 from mollkom_social.api.errors import error_response
@@ -75,7 +76,13 @@ api_v1 = [
 
 urlpatterns = [
     path("", root, name="root"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LimitedAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("invites/<str:token>/", invitation, name="invitation"),

@@ -42,6 +42,14 @@ class SocialConnectApi(APIView):
         request=ConnectInputSerializer,
         responses={200: ConnectOutputSerializer, **errors(403)},
         summary="Start connecting a social account: the URL to send the merchant's browser to",
+        description=(
+            "`auth_url` is a bearer secret: whoever opens it and approves connects their "
+            "platform account to the store. Open it in the merchant's own browser right away; "
+            "never share, mail or log it. It can be used once, and only for "
+            "CONNECT_STATE_TTL_SECONDS after this call (10 minutes by default). The platform "
+            "then sends the browser back to `redirect_url` with `status=connected` or "
+            "`status=error&error=<code>` (`state_used`, `state_expired`, `access_denied`, …)."
+        ),
     )
     def post(self, request: Request) -> Response:
         serializer = ConnectInputSerializer(data=request.data)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.models import ConnectChoice, ConnectState
 from accounts.oauth.backends import Identity, TokenSet
+from accounts.oauth.browser import browser_matches
 from accounts.oauth.state import StateRefused
 
 
@@ -87,8 +88,12 @@ def choice_candidates(*, secret: str, platform: str) -> tuple[ConnectChoice, lis
     return choice, [_identity(c) for c in candidates]
 
 
-def choice_take(*, secret: str, platform: str) -> tuple[ConnectState, list[Identity]]:
-    """Take the choice once (a conditional UPDATE: two posts of the form cannot both win)."""
+def choice_take(
+    *, secret: str, platform: str, browser_key: str = ""
+) -> tuple[ConnectState, list[Identity]]:
+    """Take the choice once (a conditional UPDATE: two posts of the form cannot both win).
+    A dashboard flow's choice is for the browser that started the flow: another one uses
+    it up and gets ``browser_mismatch``."""
     choice, identities = choice_candidates(secret=secret, platform=platform)
     now = timezone.now()
     taken = ConnectChoice.objects.filter(
@@ -96,4 +101,6 @@ def choice_take(*, secret: str, platform: str) -> tuple[ConnectState, list[Ident
     ).update(used_at=now, candidates_encrypted="")
     if not taken:
         raise StateRefused("choice_used", choice.flow)
+    if not browser_matches(choice.flow, browser_key):
+        raise StateRefused("browser_mismatch")
     return choice.flow, identities

@@ -2,10 +2,10 @@
 the platform's redirect back to our callback.
 
 The storefront's server calls start (over the API) and sends the merchant's browser to
-auth_url; the dashboard calls the same function for a logged-in merchant. The browser then
-carries nothing of ours: the callback finds the flow again by the state the platform
-echoes, and sends the browser to the flow's redirect_url with the outcome in the query.
-Connecting an account never logs anyone in.
+auth_url; the dashboard calls the same function for a logged-in merchant, bound to that
+browser (accounts/oauth/browser.py). The callback finds the flow again by the state the
+platform echoes, and sends the browser to the flow's redirect_url with the outcome in the
+query. Connecting an account never logs anyone in.
 """
 
 from __future__ import annotations
@@ -76,13 +76,21 @@ def redirect_url_check(*, store: Store, redirect_url: str, own_origin_ok: bool =
 
 
 def connect_start(
-    *, store: Store, platform: str, redirect_url: str, user_id: int | None = None
+    *,
+    store: Store,
+    platform: str,
+    redirect_url: str,
+    user_id: int | None = None,
+    browser_key: str = "",
 ) -> ConnectStart:
     """Begin connecting ``platform`` to ``store``; raises ConnectError (nothing written).
 
     The storefront's API calls this with no user; the dashboard passes the logged-in
-    merchant's ``user_id``, who must be a member of the store, and may return the browser
-    to a page of its own."""
+    merchant's ``user_id``, who must be a member of the store, and the ``browser_key`` of
+    their session, so that only their browser can finish the flow; it may return the
+    browser to a page of its own."""
+    if user_id is not None and not browser_key:
+        raise ConnectError("forbidden", "A dashboard connect must be bound to its browser.")
     if user_id is not None and not Membership.objects.filter(store=store, user_id=user_id).exists():
         raise ConnectError("forbidden", "You are not a member of this store.")
     backend = backend_for(platform)
@@ -100,6 +108,7 @@ def connect_start(
         redirect_url=redirect_url,
         code_verifier=verifier,
         user_id=user_id,
+        browser_key=browser_key,
     )
     return ConnectStart(auth_url=auth_url, state=state)
 
@@ -116,10 +125,15 @@ def _error_url(redirect_url: str, platform: str, code: str) -> str:
     return outcome_url(redirect_url, {"status": "error", "platform": platform, "error": code})
 
 
-def connect_finish(*, platform: str, query: dict[str, str]) -> ConnectOutcome:
-    """Handle the platform's redirect to our callback (its query string in ``query``)."""
+def connect_finish(
+    *, platform: str, query: dict[str, str], browser_key: str = ""
+) -> ConnectOutcome:
+    """Handle the platform's redirect to our callback (its query string in ``query``;
+    ``browser_key`` from the session of the browser that brought it)."""
     try:
-        flow = state_consume(state=query.get("state", ""), platform=platform)
+        flow = state_consume(
+            state=query.get("state", ""), platform=platform, browser_key=browser_key
+        )
     except StateRefused as refused:
         logger.warning("connect callback refused: %s", refused.code, extra={"platform": platform})
         if refused.flow is None:
@@ -166,11 +180,11 @@ def connect_finish(*, platform: str, query: dict[str, str]) -> ConnectOutcome:
 
 
 def connect_chosen(
-    *, platform: str, secret: str, account_id: str, cancel: bool = False
+    *, platform: str, secret: str, account_id: str, cancel: bool = False, browser_key: str = ""
 ) -> ConnectOutcome:
     """The merchant's answer on the chooser page: connect the account they picked."""
     try:
-        flow, identities = choice_take(secret=secret, platform=platform)
+        flow, identities = choice_take(secret=secret, platform=platform, browser_key=browser_key)
     except StateRefused as refused:
         logger.warning("connect choice refused: %s", refused.code, extra={"platform": platform})
         if refused.flow is None:

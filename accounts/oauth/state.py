@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ConnectState, Store
+from accounts.oauth.browser import browser_hash, browser_matches
 
 
 class StateRefused(Exception):
@@ -41,6 +42,7 @@ def state_create(
     redirect_url: str,
     code_verifier: str,
     user_id: int | None = None,
+    browser_key: str = "",
 ) -> ConnectState:
     flow = ConnectState(
         state_hash=_hash(state),
@@ -48,6 +50,7 @@ def state_create(
         platform=platform,
         redirect_url=redirect_url,
         initiated_by_id=user_id,
+        browser_hash=browser_hash(browser_key),
         expires_at=timezone.now() + timedelta(seconds=settings.CONNECT_STATE_TTL_SECONDS),
     )
     flow.code_verifier = code_verifier
@@ -55,15 +58,22 @@ def state_create(
     return flow
 
 
-def state_consume(*, state: str, platform: str) -> ConnectState:
+def state_consume(*, state: str, platform: str, browser_key: str = "") -> ConnectState:
     """Take the flow for ``state`` (once: a conditional UPDATE, so two callbacks racing
-    with the same state cannot both get it), or raise StateRefused."""
+    with the same state cannot both get it), or raise StateRefused.
+
+    A dashboard flow reached from another browser is refused as ``browser_mismatch`` with
+    no flow (the browser is not sent to the store's pages), and is used up all the same:
+    its code went to a browser that should not hold it, so nobody may finish it."""
     if not state or len(state) > 256:
         raise StateRefused("invalid_state")
     now = timezone.now()
     rows = ConnectState.objects.filter(state_hash=_hash(state), platform=platform)
     if rows.filter(used_at__isnull=True, expires_at__gt=now).update(used_at=now):
-        return rows.select_related("store").get()
+        taken = rows.select_related("store").get()
+        if not browser_matches(taken, browser_key):
+            raise StateRefused("browser_mismatch")
+        return taken
     flow = rows.select_related("store").first()
     if flow is None:
         raise StateRefused("invalid_state")

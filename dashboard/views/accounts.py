@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership, Platform, SocialAccount
 from accounts.oauth.backends import ConnectError, supported_platforms
+from accounts.oauth.browser import browser_key
 from accounts.oauth.flow import connect_start
 from accounts.services import social_account_remove
 from dashboard.access import StoreAccess, store_page
@@ -67,13 +68,18 @@ def accounts(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 @require_POST
 @store_page(OWNER)
 def account_connect(request: HttpRequest, access: StoreAccess, platform: str) -> HttpResponse:
-    """Start the same OAuth flow as the API's social-connect, back to this page."""
+    """Start the same OAuth flow as the API's social-connect, back to this page; only this
+    browser can finish it (accounts/oauth/browser.py)."""
     if platform not in supported_platforms():
         raise Http404("No such platform.")
     back = settings.PUBLIC_BASE_URL + reverse("dashboard:accounts", args=[access.store.pk])
     try:
         started = connect_start(
-            store=access.store, platform=platform, redirect_url=back, user_id=request.user.pk
+            store=access.store,
+            platform=platform,
+            redirect_url=back,
+            user_id=request.user.pk,
+            browser_key=browser_key(request.session),
         )
     except ConnectError as exc:
         messages.error(request, str(exc))

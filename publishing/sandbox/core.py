@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from publishing.platforms.redact import redact
 from publishing.sandbox._media import with_range
 from publishing.sandbox._state import ERROR_FAULT_KINDS, FAULT_KINDS, Fault, SandboxState
 from publishing.sandbox._wire import Request, Response, UploadedFile, parse_request, rfc3339
@@ -289,7 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s " + format, self.address_string(), *args)
+        # The request line is the full path: Meta's calls carry access_token in the query and
+        # the OAuth pages code and state. `make run` prints these lines, so never whole.
+        logger.info("%s %s", self.address_string(), redact(format % args))
 
 
 class SandboxServer(ThreadingHTTPServer):

@@ -8,11 +8,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ConnectState, Membership, SocialAccount, Store
 from accounts.oauth.backends import ConnectError
+from accounts.oauth.browser import browser_key
 from accounts.oauth.flow import connect_start
 from publishing.models import PostTarget, TargetStatus
 from publishing.sandbox import tiktok as tiktok_sandbox
@@ -195,7 +198,18 @@ def test_the_dashboard_starts_the_same_flow_for_a_member_returning_to_its_own_pa
         connect_start(store=store, platform="x", redirect_url=back)  # the API: store origins only
     assert off_origin.value.code == "redirect_url_not_allowed"
 
-    started = connect_start(store=store, platform="x", redirect_url=back, user_id=member.pk)
-    landed = authorize(started.auth_url, stop_origin=back)
+    # The dashboard binds its flows to the merchant's session, which the browser brings back.
+    session = SessionStore()
+    key = browser_key(session)
+    session.create()
+    with pytest.raises(ConnectError) as unbound:
+        connect_start(store=store, platform="x", redirect_url=back, user_id=member.pk)
+    assert unbound.value.code == "forbidden"
+
+    started = connect_start(
+        store=store, platform="x", redirect_url=back, user_id=member.pk, browser_key=key
+    )
+    cookies = {settings.SESSION_COOKIE_NAME: str(session.session_key)}
+    landed = authorize(started.auth_url, stop_origin=back, cookies=cookies)
     assert outcome(landed)["status"] == "connected"
     assert ConnectState.objects.get().initiated_by_id == member.pk

@@ -7,15 +7,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ConnectState, SocialAccount, Store, StoreAllowedOrigin
+from accounts.models import ConnectState, Membership, SocialAccount, Store, StoreAllowedOrigin
 from accounts.oauth.refresh import Refresh, account_refresh
 from publishing.models import PostTarget
 from publishing.services.pipeline import target_publish
@@ -25,6 +29,8 @@ from tests.support.connect import (
     CONNECT_URL,
     REDIRECT_URL,
     authorize,
+    browser,
+    chooser_form,
     code_redirect,
     outcome,
     start_connect,
@@ -205,3 +211,101 @@ def test_tokens_are_ciphertext_at_rest_and_never_logged(
         assert secret not in caplog.text
     for expected in ("account connected", "POST /x/2/tweets", "token refreshed"):
         assert expected in caplog.text
+
+
+# --- A dashboard flow belongs to the browser that started it ------------------------------
+
+
+def _dashboard_owner(store: Store, username: str) -> Client:
+    """A browser logged in to the dashboard as the owner of ``store``."""
+    user = User.objects.create_user(username, password="pw")
+    Membership.objects.create(store=store, user=user, role=Membership.Role.OWNER)
+    client = Client()
+    assert client.login(username=username, password="pw")
+    return client
+
+
+def _dashboard_connect(client: Client, store: Store, platform: str) -> str:
+    started = client.post(f"/stores/{store.pk}/accounts/{platform}/connect")
+    assert started.status_code == 302, started
+    return str(started["Location"])
+
+
+def _cookies(client: Client) -> dict[str, str]:
+    return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+@pytest.mark.parametrize("other_browser", ["anonymous", "another_stores_owner"])
+def test_a_dashboard_flow_finished_in_another_browser_is_refused_and_stores_nothing(
+    store: Store, connect_ready: str, other_browser: str
+) -> None:
+    owner_a = _dashboard_owner(store, "owner_a")
+    auth_url = _dashboard_connect(owner_a, store, "threads")
+    cookies: dict[str, str] = {}
+    if other_browser == "another_stores_owner":
+        store_b = StoreFactory.create()
+        owner_b = _dashboard_owner(store_b, "owner_b")
+        _dashboard_connect(owner_b, store_b, "threads")  # B's session has a key of its own
+        cookies = _cookies(owner_b)
+
+    # The other browser approves with its own Threads account and reaches our callback.
+    session = browser(cookies)
+    callback = code_redirect(auth_url, username="b_threads", session=session)
+    answer = session.get(callback, allow_redirects=False, timeout=30)
+
+    assert answer.status_code == 400 and "location" not in answer.headers
+    assert "started in another browser" in answer.text
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert not SocialAccount.objects.exists()
+    # Used up: handing the callback URL to the browser that started the flow gains nothing.
+    late = browser(_cookies(owner_a)).get(callback, allow_redirects=False, timeout=30)
+    assert outcome(late.headers["location"])["error"] == "state_used"
+    assert not SocialAccount.objects.exists()
+
+
+def test_the_browser_that_started_a_dashboard_flow_finishes_it(
+    store: Store, connect_ready: str
+) -> None:
+    owner = _dashboard_owner(store, "owner_a")
+    auth_url = _dashboard_connect(owner, store, "threads")
+
+    back = f"{connect_ready}/stores/{store.pk}/accounts/"
+    landed = authorize(auth_url, username="a_threads", stop_origin=back, cookies=_cookies(owner))
+
+    assert outcome(landed)["status"] == "connected"
+    account = SocialAccount.objects.get()
+    assert (account.store_id, account.handle) == (store.pk, "a_threads")
+
+
+def test_the_page_chooser_of_a_dashboard_flow_answers_only_its_browser(
+    store: Store, connect_ready: str
+) -> None:
+    owner = _dashboard_owner(store, "owner_a")
+    auth_url = _dashboard_connect(owner, store, "facebook")
+    mine = browser(_cookies(owner))
+    callback = code_redirect(auth_url, username="owner", session=mine, pages="shop_a,shop_b")
+    page = mine.get(callback, allow_redirects=False, timeout=30)
+    assert page.status_code == 200, page.text
+    form = chooser_form(page.text)
+    assert form.method == "post" and form.fields["account"]
+
+    # The chooser's form, posted from another browser (its secret copied there), is refused.
+    stranger = browser().post(
+        urljoin(page.url, form.action), data=form.fields, allow_redirects=False, timeout=30
+    )
+
+    assert stranger.status_code == 400 and "started in another browser" in stranger.text
+    assert not SocialAccount.objects.exists()
+
+
+def test_an_api_flow_expires_ten_minutes_after_it_started(
+    api: APIClient, store: Store, connect_ready: str, settings: Any
+) -> None:
+    assert settings.CONNECT_STATE_TTL_SECONDS == 600
+    callback = code_redirect(start_connect(api, store, "threads")["auth_url"])
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=601)):
+        answer = _callback(callback)
+
+    assert outcome(answer.headers["location"])["error"] == "state_expired"
+    assert not SocialAccount.objects.exists()

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -39,7 +40,11 @@ def _member(client: Client, store: Store, role: str) -> None:
 def _connect(client: Client, store: Store, base: str, platform: str, decision: str) -> str:
     started = client.post(f"/stores/{store.pk}/accounts/{platform}/connect")
     assert started.status_code == 302
-    landed = authorize(started["Location"], decision=decision, stop_origin=f"{base}/stores/")
+    # The browser that started the flow finishes it: the dashboard session comes along.
+    session = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    landed = authorize(
+        started["Location"], decision=decision, stop_origin=f"{base}/stores/", cookies=session
+    )
     page = client.get(urlsplit(landed).path + "?" + urlsplit(landed).query, follow=True)
     return page.content.decode()
 

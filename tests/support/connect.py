@@ -58,6 +58,14 @@ def consent_form(html: str) -> Form:
     return form
 
 
+def chooser_form(html: str) -> Form:
+    """Our account chooser's one form (its secret and the first account offered)."""
+    parser = _FormParser()
+    parser.feed(html)
+    assert len(parser.forms) == 1, parser.forms
+    return parser.forms[0]
+
+
 def start_connect(
     api: APIClient, store: Store, platform: str, redirect_url: str = REDIRECT_URL
 ) -> dict[str, Any]:
@@ -84,16 +92,25 @@ def follow(session: requests.Session, response: requests.Response, stop_origin: 
     raise AssertionError("too many redirects")
 
 
+def browser(cookies: dict[str, str] | None = None) -> requests.Session:
+    """A browser: a requests session holding ``cookies`` (a dashboard session's, say)."""
+    session = requests.Session()
+    for name, value in (cookies or {}).items():
+        session.cookies.set(name, value)
+    return session
+
+
 def authorize(
     auth_url: str,
     *,
     decision: str = "approve",
     username: str = "merchant",
     stop_origin: str = SHOP_ORIGIN,
+    cookies: dict[str, str] | None = None,
 ) -> str:
-    """Open auth_url as the merchant's browser, press the button, follow the redirects;
-    the store's URL the browser lands on."""
-    session = requests.Session()
+    """Open auth_url as the merchant's browser (with ``cookies``), press the button, follow
+    the redirects; the store's URL the browser lands on."""
+    session = browser(cookies)
     page = session.get(auth_url, timeout=30)
     assert page.status_code == 200, page.text
     form = consent_form(page.text)
@@ -110,13 +127,20 @@ def outcome(url: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def code_redirect(auth_url: str, *, username: str = "merchant") -> str:
-    """Approve on the consent page but stop before our callback: the callback URL with the
-    code, for tests that tamper with it or replay it."""
-    session = requests.Session()
+def code_redirect(
+    auth_url: str,
+    *,
+    username: str = "merchant",
+    session: requests.Session | None = None,
+    **fields: str,
+) -> str:
+    """Approve on the consent page (in ``session``'s browser, the form filled with
+    ``fields`` too) but stop before our callback: the callback URL with the code, for tests
+    that tamper with it, replay it or open it in another browser."""
+    session = session or requests.Session()
     page = session.get(auth_url, timeout=30)
     form = consent_form(page.text)
-    data = {**form.fields, "username": username, "decision": "approve"}
+    data = {**form.fields, **fields, "username": username, "decision": "approve"}
     answer = session.post(
         urljoin(page.url, form.action), data=data, allow_redirects=False, timeout=30
     )
