@@ -65,6 +65,9 @@ def bench_env(**extra: str) -> dict[str, str]:
         # per-store and per-account fairness limits would measure those limits instead.
         PUBLISH_MAX_CONCURRENT_PER_STORE="0",
         PUBLISH_MAX_CONCURRENT_PER_ACCOUNT="0",
+        # No mail leaves a benchmark; outside the embedded default an unset mail server
+        # would stop `migrate` at its start-up check.
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
