@@ -6,6 +6,7 @@ Every error under /functions/v1/ goes through here: DRF's exceptions via
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import Http404, JsonResponse
@@ -81,6 +82,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
     wait = getattr(exc, "wait", None)
     if isinstance(exc, exceptions.Throttled) and wait is not None:
-        details = {"retry_after_seconds": int(wait) + 1}
+        # Rounded as DRF rounds the Retry-After header, so the two always agree.
+        details = {"retry_after_seconds": math.ceil(wait)}
     response.data = error_body(code, message, details)
     return response
