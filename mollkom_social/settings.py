@@ -306,12 +306,13 @@ if not TOKEN_ENCRYPTION_KEYS and not EMBEDDED:
 
 # --- API ------------------------------------------------------------------------------
 
+# Requests per API key per window ("600/min"), counted atomically in Redis or, without it,
+# in the database (mollkom_social/api/rate_counter.py); read on every request.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["mollkom_social.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["mollkom_social.api.auth.HasApiKey"],
     "DEFAULT_THROTTLE_CLASSES": ["mollkom_social.api.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": API_THROTTLE_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "mollkom_social.api.errors.api_exception_handler",
