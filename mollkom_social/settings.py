@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so an oversized API body is refused before sessions or anything else run.
+    "mollkom_social.api.middleware.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mollkom_social.locale.SiteLocaleMiddleware",
@@ -309,12 +311,15 @@ if not TOKEN_ENCRYPTION_KEYS and not EMBEDDED:
 # Requests per API key per window ("600/min"), counted atomically in Redis or, without it,
 # in the database (mollkom_social/api/rate_counter.py); read on every request.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+# The largest request body the API reads, in bytes (a 413 past it). No contract request
+# comes near it: media travel as URLs, never in the body.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["mollkom_social.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["mollkom_social.api.auth.HasApiKey"],
     "DEFAULT_THROTTLE_CLASSES": ["mollkom_social.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mollkom_social.api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "mollkom_social.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
