@@ -25,6 +25,7 @@ from publishing.api.serializers import (
 )
 from publishing.platforms.base import Content, MediaItem
 from publishing.selectors import InvalidCursor, PostFilters, post_body, post_get, posts_list
+from publishing.services.idempotency import idempotency_key_check
 from publishing.services.lifecycle import (
     UNCHANGED,
     PostChanges,
@@ -106,6 +107,8 @@ class SocialPublishApi(APIView):
     def post(self, request: Request) -> Response:
         store = request_api_key(request).store
         key = request.headers.get("Idempotency-Key") or None
+        if key is not None:
+            idempotency_key_check(key=key)
         outcome = publish_replay(store=store, raw_body=request.data, idempotency_key=key)
         if outcome is None:
             serializer = PublishInputSerializer(data=request.data)

@@ -1,5 +1,5 @@
-"""Bodies too large and JSON too deep are clear 4xx, never 500s and never parsed or
-written."""
+"""Bodies too large, JSON too deep and Idempotency-Keys too long are clear 4xx, never 500s
+and never parsed or written."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import SocialAccount, Store
 from mollkom_social.api.exceptions import ApiError
 from mollkom_social.api.parsers import BoundedJSONParser
-from publishing.models import Post
+from publishing.models import IdempotencyKey, Post
 
 URL = "/functions/v1/social-publish"
 
@@ -138,3 +138,38 @@ def test_json_32_levels_deep_is_parsed(api: APIClient, store: Store) -> None:
     response = api.post(URL, nested(32), content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["k" * 256, "k" * 10_000, "two words", "clé", "tab\there"],
+    ids=["256-long", "10000-long", "space", "non-ascii", "tab"],
+)
+def test_an_invalid_idempotency_key_is_400_and_writes_nothing(
+    api: APIClient, store: Store, x_account: SocialAccount, key: str
+) -> None:
+    response = api.post(URL, body(store), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400
+    assert response.json() == {
+        "success": False,
+        "error": {
+            "code": "invalid_idempotency_key",
+            "message": "The Idempotency-Key header must be 1 to 255 visible ASCII characters "
+            "(letters, digits and punctuation, no spaces).",
+            "details": {"max_length": 255},
+        },
+    }
+    assert not Post.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_a_255_character_idempotency_key_is_kept(
+    api: APIClient, store: Store, x_account: SocialAccount
+) -> None:
+    key = "k-" + "9" * 253
+    first = api.post(URL, body(store), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 200, first.json()
+    assert IdempotencyKey.objects.get().key == key
