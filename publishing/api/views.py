@@ -84,6 +84,16 @@ class SocialPublishApi(APIView):
         request=PublishInputSerializer,
         responses={
             200: PostOutputSerializer,
+            400: OpenApiResponse(
+                description=(
+                    "Invalid input, nothing written: `validation_error`, `platform_rules`, "
+                    "`malformed_json`, `json_too_deep` (nested over 32 levels) or "
+                    "`invalid_idempotency_key` (not 1 to 255 visible ASCII characters)."
+                )
+            ),
+            413: OpenApiResponse(
+                description="`body_too_large`: the body is over `API_MAX_BODY_BYTES` (1 MB)."
+            ),
             503: OpenApiResponse(
                 description=(
                     "`outcome_unknown`: the post may have been saved; "
@@ -97,7 +107,8 @@ class SocialPublishApi(APIView):
                 description=(
                     "Send one on every publish: a new key (a UUID, or the storefront's own "
                     "id for the post) per post, the same key on every retry of it. The same "
-                    "key and body replay the first answer; another body is a 422."
+                    "key and body replay the first answer; another body is a 422. 1 to 255 "
+                    "visible ASCII characters."
                 ),
             )
         ],
