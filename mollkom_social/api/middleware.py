@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from mollkom_social.api.errors import error_response
-from mollkom_social.api.parsers import body_too_large
+from mollkom_social.api.parsers import body_limit, body_too_large
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +32,28 @@ class ApiErrorMiddleware:
 
 
 class ApiBodyLimitMiddleware:
-    """Under /functions/v1/, a body whose Content-Length is over API_MAX_BODY_BYTES is a 413
-    before anything reads it, or spends a database query on the request. A body without a
-    Content-Length is bounded by the parser, which never reads more than the limit."""
+    """Under /functions/v1/, a body whose Content-Length is over its view's limit is a 413
+    before the view authenticates or reads anything. A body without a Content-Length is
+    bounded by the parser, which never reads more than the limit."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(API_PREFIX):
-            limit: int = settings.API_MAX_BODY_BYTES
-            if _content_length(request) > limit:
-                error = body_too_large(limit)
-                return error_response(error.error_code, error.message, 413, error.details)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
+        # After URL resolution, so the view's own limit applies (product bulk sync takes
+        # more); still before any view code runs or the body is read.
+        if not request.path.startswith(API_PREFIX):
+            return None
+        limit = body_limit(getattr(view_func, "view_class", None))
+        if _content_length(request) <= limit:
+            return None
+        error = body_too_large(limit)
+        return error_response(error.error_code, error.message, 413, error.details)
 
 
 def _content_length(request: HttpRequest) -> int:

@@ -2,8 +2,8 @@
 
 DRF's JSONParser reads the whole stream (DATA_UPLOAD_MAX_MEMORY_SIZE guards only
 `request.body`, which DRF does not use), and json's recursion on a body nested thousands
-deep raised RecursionError, a 500. Here a body is read up to API_MAX_BODY_BYTES and no
-further, and anything nested deeper than MAX_JSON_DEPTH is a 400.
+deep raised RecursionError, a 500. Here a body is read up to its limit (`body_limit`) and
+no further, and anything nested deeper than MAX_JSON_DEPTH is a 400.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from mollkom_social.api.exceptions import ApiError
 # every later step (serializers, the idempotency fingerprint) far from Python's recursion
 # limit.
 MAX_JSON_DEPTH = 32
+
+
+def body_limit(view: Any) -> int:
+    """The body limit for a view: API_MAX_BODY_BYTES, or the setting a view that takes larger
+    bodies names in `body_limit_setting` (read live, so it can change without a restart)."""
+    return int(getattr(settings, getattr(view, "body_limit_setting", "API_MAX_BODY_BYTES")))
 
 
 def body_too_large(limit: int) -> ApiError:
@@ -66,7 +72,7 @@ class BoundedJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        limit: int = settings.API_MAX_BODY_BYTES
+        limit = body_limit((parser_context or {}).get("view"))
         # One byte past the limit tells "too large" from "exactly the limit", whatever the
         # stream claimed its length was.
         raw = stream.read(limit + 1)

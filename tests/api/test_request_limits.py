@@ -4,6 +4,7 @@ and never parsed or written."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -96,6 +97,24 @@ def test_the_parser_reads_no_more_than_the_limit_without_the_middleware(
     response = api.post(URL, padded(store, 1001), content_type="application/json")
     assert response.status_code == 413
     assert response.json() == too_large(1000)
+
+
+def test_a_product_bulk_sync_has_its_own_larger_limit(api: APIClient, settings: Any) -> None:
+    # 500 products with long descriptions are a legitimate body far over a post's limit.
+    settings.API_MAX_BODY_BYTES = 10_000
+    settings.API_MAX_BULK_BODY_BYTES = 100_000
+    product = {"title": "Abaya", "description": "قماش كريب ناعم. " * 100}
+    products = [{**product, "product_id": str(uuid.uuid4())} for _ in range(20)]
+    raw = json.dumps({"products": products}, ensure_ascii=False).encode()
+    assert 10_000 < len(raw) < 100_000
+    synced = api.post("/functions/v1/products/bulk", raw, content_type="application/json")
+    assert synced.status_code == 200, synced.json()
+    assert synced.json()["created"] == 20
+    refused = api.post(
+        "/functions/v1/products/bulk", raw + b" " * 100_000, content_type="application/json"
+    )
+    assert refused.status_code == 413
+    assert refused.json() == too_large(100_000)
 
 
 class EndlessStream:
