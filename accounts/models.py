@@ -107,6 +107,19 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class RateWindow(models.Model):
+    """A request counter for the rate limit when the cache is not Redis (the embedded
+    default). One row per counted key, reused window after window, so the table stays as
+    small as the number of keys; mollkom_social/api/rate_counter.py updates it atomically."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    started_at = models.FloatField(help_text="When the current window began (Unix seconds).")
+    hits = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"
+
+
 class SocialAccount(models.Model):
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"

@@ -31,7 +31,7 @@ CONCURRENCY = 32
 
 PARTS = [
     ("authenticate (API key SELECT)", "mollkom_social.api.auth", "api_key_authenticate"),
-    ("throttle (2 cache ops)", "mollkom_social.api.throttling.ApiKeyRateThrottle", "allow_request"),
+    ("throttle (1 cache op)", "mollkom_social.api.throttling.ApiKeyRateThrottle", "allow_request"),
     ("input serializer", "publishing.api.serializers.PublishInputSerializer", "is_valid"),
     ("rules + accounts SELECT", "publishing.services.publish", "publish_request_check"),
     ("INSERT post + target (tx)", "publishing.services.publish", "post_create"),

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so an oversized API body is refused before any view code runs.
+    "mollkom_social.api.middleware.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mollkom_social.locale.SiteLocaleMiddleware",
@@ -307,14 +309,20 @@ if not TOKEN_ENCRYPTION_KEYS and not EMBEDDED:
 
 # --- API ------------------------------------------------------------------------------
 
+# Requests per API key per window ("600/min"), counted atomically in Redis or, without it,
+# in the database (mollkom_social/api/rate_counter.py); read on every request.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+# The largest request body the API reads, in bytes (a 413 past it). Media travel as URLs,
+# so a post comes nowhere near it; a product bulk sync (up to 500 products, descriptions of
+# up to 20,000 characters) has its own, larger limit.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_BULK_BODY_BYTES = env_int("API_MAX_BULK_BODY_BYTES", 16 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["mollkom_social.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["mollkom_social.api.auth.HasApiKey"],
     "DEFAULT_THROTTLE_CLASSES": ["mollkom_social.api.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": API_THROTTLE_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mollkom_social.api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "mollkom_social.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mollkom_social.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -92,6 +92,9 @@ class ProductDetailApi(APIView):
 
 
 class ProductBulkApi(APIView):
+    # 500 products with long descriptions outgrow API_MAX_BODY_BYTES.
+    body_limit_setting = "API_MAX_BULK_BODY_BYTES"
+
     @extend_schema(
         request=ProductBulkInputSerializer,
         responses={200: ProductBulkAnswerSerializer, **errors(403)},

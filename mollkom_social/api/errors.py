@@ -6,30 +6,17 @@ Every error under /functions/v1/ goes through here: DRF's exceptions via
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-
-class ApiError(exceptions.APIException):
-    """An error with our own code, message and details."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        http_status: int = status.HTTP_400_BAD_REQUEST,
-        details: Any = None,
-    ) -> None:
-        super().__init__(detail=message, code=code)
-        self.status_code = http_status
-        self.error_code = code
-        self.message = message
-        self.details = details
+# Defined apart so the parser can raise it: importing rest_framework.views loads the
+# parser classes from settings, which would import this module half-initialized.
+from mollkom_social.api.exceptions import ApiError as ApiError
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -81,6 +68,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
     wait = getattr(exc, "wait", None)
     if isinstance(exc, exceptions.Throttled) and wait is not None:
-        details = {"retry_after_seconds": int(wait) + 1}
+        # Rounded as DRF rounds the Retry-After header, so the two always agree.
+        details = {"retry_after_seconds": math.ceil(wait)}
     response.data = error_body(code, message, details)
     return response

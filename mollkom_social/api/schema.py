@@ -54,7 +54,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "`not_found`: no such resource in the API key's store.",
     409: "The resource is not in a state that allows this; `error.code` says which and "
     "`details.platforms` (where present) gives each platform's status.",
-    413: "The request body is larger than the service accepts.",
+    413: "`body_too_large`: the request body is over `API_MAX_BODY_BYTES` (1 MB; a product "
+    "bulk sync, `API_MAX_BULK_BODY_BYTES`: 16 MB).",
     415: "`unsupported_media_type`: send the body as JSON with `Content-Type: application/json`.",
     422: "`idempotency_key_reused`: this Idempotency-Key was used with another body.",
     429: "`rate_limited`: too many requests for this API key; retry after "
@@ -83,7 +84,11 @@ _EXAMPLE_CODES: dict[int, tuple[str, str, dict[str, Any]]] = {
         "Only a post whose every platform is still scheduled can be cancelled.",
         {"platforms": {"x": "published"}},
     ),
-    413: ("request_too_large", "The request body is too large.", {}),
+    413: (
+        "body_too_large",
+        "The request body is larger than 1048576 bytes.",
+        {"max_bytes": 1048576},
+    ),
     415: (
         "unsupported_media_type",
         "Send the request body as JSON with 'Content-Type: application/json'.",

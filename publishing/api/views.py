@@ -26,6 +26,7 @@ from publishing.api.serializers import (
 )
 from publishing.platforms.base import Content, MediaItem
 from publishing.selectors import InvalidCursor, PostFilters, post_body, post_get, posts_list
+from publishing.services.idempotency import idempotency_key_check
 from publishing.services.lifecycle import (
     UNCHANGED,
     PostChanges,
@@ -142,6 +143,11 @@ class SocialPublishApi(APIView):
         responses={
             200: PostOutputSerializer,
             **errors(403, 422),
+            400: error_response(
+                400, "Invalid input, nothing written: `validation_error`, `platform_rules`, "
+                "`malformed_json`, `json_too_deep` (nested over 32 levels) or "
+                "`invalid_idempotency_key` (not 1 to 255 visible ASCII characters)."
+            ),
             409: error_response(
                 409, "`idempotency_in_progress`: a request with this Idempotency-Key is still "
                 "being answered; retry it shortly with the same key and body."
@@ -157,7 +163,8 @@ class SocialPublishApi(APIView):
                 description=(
                     "Send one on every publish: a new key (a UUID, or the storefront's own "
                     "id for the post) per post, the same key on every retry of it. The same "
-                    "key and body replay the first answer; another body is a 422."
+                    "key and body replay the first answer; another body is a 422. 1 to 255 "
+                    "visible ASCII characters."
                 ),
             )
         ],
@@ -168,6 +175,8 @@ class SocialPublishApi(APIView):
     def post(self, request: Request) -> Response:
         store = request_api_key(request).store
         key = request.headers.get("Idempotency-Key") or None
+        if key is not None:
+            idempotency_key_check(key=key)
         outcome = publish_replay(store=store, raw_body=request.data, idempotency_key=key)
         if outcome is None:
             serializer = PublishInputSerializer(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +13,22 @@ from django.db import IntegrityError, transaction
 from accounts.models import Store
 from mollkom_social.api.errors import ApiError
 from publishing.models import IdempotencyKey, Post
+
+# What a key may be: 1 to 255 (IdempotencyKey.key's column) visible ASCII characters, so
+# UUIDs and any storefront id fit. Checked before the key reaches the database, where a
+# longer one overflowed the column (a 500 on PostgreSQL, silently kept on SQLite).
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+_IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
+
+
+def idempotency_key_check(*, key: str) -> None:
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            "invalid_idempotency_key",
+            f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible "
+            "ASCII characters (letters, digits and punctuation, no spaces).",
+            details={"max_length": IDEMPOTENCY_KEY_MAX_LENGTH},
+        )
 
 
 def request_fingerprint(body: Any) -> str:
