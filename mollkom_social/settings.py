@@ -358,6 +358,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The API docs page (/docs/) runs Redoc from our own static files, vendored with its version
+# and licence under dashboard/static/vendor/ and served by whitenoise: no script from another
+# origin (drf-spectacular's default is redoc@latest from a CDN) runs on the dashboard's origin.
+REDOC_VERSION = "2.5.4"
+SPECTACULAR_SETTINGS["REDOC_DIST"] = f"/{STATIC_URL}vendor/redoc-{REDOC_VERSION}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -75,7 +75,11 @@ urlpatterns = [
     path("invites/<str:token>/", invitation, name="invitation"),
     path("", include("dashboard.urls")),
     path("functions/v1/", include(api_v1)),
-    path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="dashboard/api_docs.html"),
+        name="api-docs",
+    ),
     path("healthz", healthz, name="healthz"),
     # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
     path("media/relay/<str:name>", relayed_media, name="media-relay"),
