@@ -324,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/functions/v1",
+    # One enum for the platform slugs wherever a field takes them.
+    "ENUM_NAME_OVERRIDES": {"PlatformEnum": "accounts.models.Platform.values"},
 }
 
 # --- The rest -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from accounts.views import connect_callback, connect_choose
 from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.views.home import root
 from dashboard.views.team import invitation
+from mollkom_social.api import schema as _schema  # noqa: F401 (registers the API key scheme)
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
 from publishing.api.views import (

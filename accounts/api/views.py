@@ -19,7 +19,7 @@ from mollkom_social.api.fields import NoUnknownFieldsMixin, StrictCharField, Str
 
 
 class ConnectInputSerializer(NoUnknownFieldsMixin, serializers.Serializer[Any]):
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = serializers.ChoiceField(choices=Platform.values)
     store_id = StrictUUIDField()
     redirect_url = StrictCharField(max_length=2000)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mollkom_social.api.fields import StrictBooleanField, StrictCharField
@@ -104,6 +106,7 @@ PLATFORM_OPTIONS: dict[str, type[PlatformOptionsSerializer]] = {
 }
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class OptionsField(serializers.Field[dict[str, dict[str, Any]], Any, Any, Any]):
     """A JSON object from platform slug to that platform's options."""
 

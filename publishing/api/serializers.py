@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Platform
@@ -59,6 +61,7 @@ class ContentInputSerializer(StrictSerializer):
         return value
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class StrictDateTimeField(serializers.Field[datetime, str, str, Any]):
     """ISO 8601 with an explicit offset; a naive time is ambiguous across time zones."""
 

@@ -119,6 +119,7 @@ class SocialPublishApi(APIView):
         return Response(outcome.body, status=outcome.status)
 
     @extend_schema(
+        operation_id="social_publish_list",
         parameters=[PostListQuerySerializer],
         responses={200: PostListOutputSerializer},
         summary="The store's posts, newest first, with filters and cursor pagination",

@@ -54,7 +54,10 @@ class WebhooksApi(APIView):
         return Response(body, status=201)
 
     @extend_schema(
-        responses={200: WebhookListOutputSerializer}, summary="The store's webhooks", tags=TAGS
+        operation_id="webhooks_list",
+        responses={200: WebhookListOutputSerializer},
+        summary="The store's webhooks",
+        tags=TAGS,
     )
     def get(self, request: Request) -> Response:
         endpoints = webhook_endpoint_list(store=request_api_key(request).store)
