@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -102,12 +102,7 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     sandbox_port = os.environ.get("SANDBOX_PORT", "8100")
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    env = dict(os.environ)
-    env.setdefault("SANDBOX_URL", sandbox_url)
-    # Where the platforms (the sandbox's consent pages) send browsers back to.
-    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
-    env.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
-    env["PYTHONUNBUFFERED"] = "1"
+    env = stack_env(os.environ, host=host, port=port, sandbox_url=sandbox_url)
 
     # Handlers first: a signal while the processes start must still stop them all.
     stopping = threading.Event()
@@ -134,6 +129,21 @@ def main() -> int:
         )
     finally:
         _stop_all(children)
+
+
+def stack_env(
+    environ: Mapping[str, str], *, host: str, port: str, sandbox_url: str
+) -> dict[str, str]:
+    """The environment every process gets, the sandbox included: it reads the same settings,
+    so its consent pages send browsers back to our callbacks and its TikTok takes our media
+    relay's URLs (PUBLIC_BASE_URL, MEDIA_PUBLIC_BASE_URL) wherever PORT puts the service."""
+    env = dict(environ)
+    env.setdefault("SANDBOX_URL", sandbox_url)
+    # Where the platforms (the sandbox's consent pages) send browsers back to.
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "mollkom_social.settings")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def restart_delay(previous: float, ran_for: float) -> float:

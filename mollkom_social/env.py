@@ -45,3 +45,15 @@ def env_platform_url(name: str, *, sandbox: str, real: str, sandboxed: bool) -> 
     """A platform's base URL: ``name`` from the environment; otherwise the sandbox's when
     the platform has no credentials of its own and the sandbox runs, else the real one."""
     return env_str(name, sandbox if sandboxed else real).rstrip("/")
+
+
+def env_proxy_ssl_header(name: str, default: str) -> tuple[str, str] | None:
+    """``Header-Name: value`` (``X-Forwarded-Proto: https``) as Django's
+    SECURE_PROXY_SSL_HEADER wants it (``("HTTP_X_FORWARDED_PROTO", "https")``); empty: None."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    if not sep or not header.strip() or not value.strip():
+        raise ValueError(f"{name} must look like 'X-Forwarded-Proto: https', got {raw!r}")
+    return "HTTP_" + header.strip().upper().replace("-", "_"), value.strip()

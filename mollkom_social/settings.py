@@ -19,6 +19,7 @@ from mollkom_social.env import (
     env_int,
     env_list,
     env_platform_url,
+    env_proxy_ssl_header,
     env_str,
 )
 
@@ -38,6 +39,24 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if EMBEDDED else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set outside the embedded default")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+# --- HTTPS ----------------------------------------------------------------------------
+
+# Outside the embedded default the service is reached over HTTPS, with TLS ending at a proxy
+# that says so in a header (SECURE_PROXY_SSL_HEADER; it must set that header itself and drop
+# the client's). Browsers are sent to HTTPS and kept there (HSTS), and the session and CSRF
+# cookies never travel over plain HTTP. The embedded default is http://127.0.0.1: all off.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header(
+    "SECURE_PROXY_SSL_HEADER", "" if EMBEDDED else "X-Forwarded-Proto: https"
+)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not EMBEDDED)
+# Load balancers and `make run` probe /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if EMBEDDED else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not EMBEDDED)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not EMBEDDED)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not EMBEDDED)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not EMBEDDED)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -391,6 +410,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The API docs page (/docs/) runs Redoc from our own static files, vendored with its version
+# and licence under dashboard/static/vendor/ and served by whitenoise: no script from another
+# origin (drf-spectacular's default is redoc@latest from a CDN) runs on the dashboard's origin.
+REDOC_VERSION = "2.5.4"
+SPECTACULAR_SETTINGS["REDOC_DIST"] = f"/{STATIC_URL}vendor/redoc-{REDOC_VERSION}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -15,6 +15,7 @@ from content_ai.api.urls import urlpatterns as content_ai_urls
 from dashboard.login import LimitedAuthenticationForm
 from dashboard.views.home import root
 from dashboard.views.team import invitation
+from mollkom_social.api import schema as _schema  # noqa: F401 (registers the API key scheme)
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
 from publishing.api.views import (
@@ -88,7 +89,11 @@ urlpatterns = [
     path("invites/<str:token>/", invitation, name="invitation"),
     path("", include("dashboard.urls")),
     path("functions/v1/", include(api_v1)),
-    path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="dashboard/api_docs.html"),
+        name="api-docs",
+    ),
     path("healthz", healthz, name="healthz"),
     # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
     path("media/relay/<str:name>", relayed_media, name="media-relay"),

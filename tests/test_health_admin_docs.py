@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -58,6 +63,42 @@ def test_openapi_schema_documents_the_contract(client: Client) -> None:
     }
     assert set(schema["paths"]["/functions/v1/social-publish/{post_id}"]) >= {"get", "delete"}
     assert client.get("/docs/").status_code == 200
+
+
+class _Assets(HTMLParser):
+    """Every URL a page loads: script sources, stylesheets and preconnects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "script" and attr.get("src"):
+            self.urls.append(str(attr["src"]))
+        elif tag == "link" and attr.get("href"):
+            self.urls.append(str(attr["href"]))
+
+
+def test_docs_page_loads_redoc_from_our_static_files_only(
+    client: Client, settings: Any, tmp_path: Path
+) -> None:
+    page = client.get("/docs/")
+    assets = _Assets()
+    assets.feed(page.content.decode())
+
+    redoc = f"/static/vendor/redoc-{settings.REDOC_VERSION}/bundles/redoc.standalone.js"
+    assert assets.urls == [redoc]
+
+    # Served the way production serves it: collected, then by whitenoise (not the finders).
+    settings.STATIC_ROOT = tmp_path
+    settings.WHITENOISE_USE_FINDERS = False
+    call_command("collectstatic", "--noinput", verbosity=0)
+    served = Client().get(redoc)
+    assert served.status_code == 200
+    assert served["Content-Type"].startswith("text/javascript")
+    vendored = finders.find(redoc.removeprefix("/static/"))
+    assert served.getvalue() == Path(str(vendored)).read_bytes()
 
 
 @pytest.fixture

@@ -190,10 +190,10 @@ class SocialPublishApi(APIView):
         return Response(outcome.body, status=outcome.status)
 
     @extend_schema(
+        operation_id="social_publish_list",
         parameters=[PostListQuerySerializer],
         responses={200: PostListOutputSerializer, **errors(400, 403)},
         summary="The store's posts, newest first, with filters and cursor pagination",
-        operation_id="social_publish_list",
     )
     def get(self, request: Request) -> Response:
         query = PostListQuerySerializer(data=request.query_params.dict())

@@ -15,25 +15,27 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from publishing.media.embedded import IPAddress, embedded_ipv4
 from publishing.media.errors import MediaFetchError
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # "This network": connecting to 0.x.x.x reaches the local host on Linux.
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 
 
-def _unwrap(ip: IPAddress) -> IPAddress:
-    # ::ffff:127.0.0.1 is 127.0.0.1 on the wire, but Python 3.11 says it is neither
-    # loopback nor private: judge the IPv4 address it carries.
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
 def address_allowed(address: str) -> bool:
-    """Whether a connection to ``address`` is allowed under the current settings."""
-    ip = _unwrap(ipaddress.ip_address(address.split("%", 1)[0]))
+    """Whether a connection to ``address`` is allowed under the current settings.
+
+    An IPv6 address that leads to IPv4 hosts (mapped, compatible, 6to4, NAT64, Teredo) is
+    allowed only if every one of them is: it is judged by where it really goes.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    inner = embedded_ipv4(ip)
+    if inner:
+        return all(_allowed(v4) for v4 in inner)
+    return _allowed(ip)
+
+
+def _allowed(ip: IPAddress) -> bool:
     if ip.is_unspecified or (ip.version == 4 and ip in _THIS_NETWORK):
         return False
     if ip.is_loopback:

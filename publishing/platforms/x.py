@@ -353,7 +353,9 @@ class XClient(PlatformClient):
             params = {
                 "max_results": "100",
                 "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "tweet.fields": "created_at",
+                # The spec's name (v2.167); the sandbox refuses tweet.fields, as X does
+                # any parameter an endpoint does not declare.
+                "post.fields": "created_at",
             }
             if cursor:
                 params["pagination_token"] = cursor

@@ -127,6 +127,10 @@ def _non_negative(payload: dict[str, Any], name: str, default: float) -> float:
     return float(value)
 
 
+# The service's relay on its default settings (PUBLIC_BASE_URL http://127.0.0.1:8000).
+DEFAULT_MEDIA_RELAY_PREFIX = "http://127.0.0.1:8000/media/relay/"
+
+
 class SandboxState:
     """Everything the sandbox remembers, in memory, behind one lock (handlers run in threads).
 
@@ -134,8 +138,17 @@ class SandboxState:
     store what its API needs. Getters return copies: callers never hold live references.
     """
 
-    def __init__(self, *, latency_ms: float = 0.0, token_ttl_s: float = 7200.0) -> None:
+    def __init__(
+        self,
+        *,
+        latency_ms: float = 0.0,
+        token_ttl_s: float = 7200.0,
+        media_relay_prefix: str = DEFAULT_MEDIA_RELAY_PREFIX,
+    ) -> None:
         self._lock = threading.Lock()
+        # Where the service hands platforms its converted images (publishing.media.relay):
+        # the URL prefix TikTok takes as verified unless told otherwise. Kept across reset().
+        self.media_relay_prefix = media_relay_prefix
         # Apps, codes and tokens of the OAuth endpoints; kept across reset(), like the
         # platforms' apps and the merchants' grants.
         self.oauth = OAuthStore(token_ttl_s=token_ttl_s)

@@ -74,10 +74,32 @@ def problem(status: int, title: str, detail: str | None = None) -> Response:
 
 def invalid(*messages: str, parameters: dict[str, list[str]] | None = None) -> Response:
     # X's 400: a generic detail, the specifics in ``errors[].message``.
+    return _invalid_request([{"parameters": parameters or {}, "message": m} for m in messages])
+
+
+def undeclared(query: dict[str, list[str]], declared: tuple[str, ...]) -> Response | None:
+    """X's 400 for query parameters the endpoint does not declare (it ignores none), one
+    error each; None when every parameter is declared."""
+    unknown = [name for name in query if name not in declared]
+    if not unknown:
+        return None
+    allowed = ",".join(declared)
+    return _invalid_request(
+        [
+            {
+                "parameters": {name: query[name]},
+                "message": f"The query parameter [{name}] is not one of [{allowed}]",
+            }
+            for name in unknown
+        ]
+    )
+
+
+def _invalid_request(errors: list[dict[str, object]]) -> Response:
     return Response.json(
         400,
         {
-            "errors": [{"parameters": parameters or {}, "message": m} for m in messages],
+            "errors": errors,
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
             "type": "https://api.x.com/2/problems/invalid-request",

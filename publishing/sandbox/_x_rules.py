@@ -265,6 +265,15 @@ class TimelineQuery:
         )
 
 
+# What GET /2/users/{id}/tweets declares (spec v2.167), in its order, as X lists them when it
+# refuses another (``tweet.fields`` among them: the spec names that field list post.fields).
+TIMELINE_PARAMETERS = (
+    "id", "max_results", "pagination_token", "start_time", "end_time", "since_id", "until_id",
+    "exclude", "post.fields", "expansions", "user.fields", "media.fields", "poll.fields",
+    "place.fields",
+)  # fmt: skip
+
+
 def parse_timeline_query(
     user_id: str, query: dict[str, list[str]]
 ) -> tuple[TimelineQuery, list[str]]:
@@ -299,9 +308,7 @@ def parse_timeline_query(
         if parsed.after_id is None:
             errors.append(f"The `pagination_token` query parameter value [{token}] is not valid")
     parsed.exclude_replies = "replies" in arg.get("exclude", "").split(",")
-    # The live API calls the parameter tweet.fields; the spec (v2.167) calls it post.fields.
-    for name in ("tweet.fields", "post.fields"):
-        parsed.fields.update(f for f in arg.get(name, "").split(",") if f)
+    parsed.fields.update(f for f in arg.get("post.fields", "").split(",") if f)
     return parsed, errors
 
 

@@ -4,7 +4,8 @@ PULL_FROM_URL), chunk uploads, content/init of photo posts, status/fetch, video 
 PULL_FROM_URL (a video_url, or a photo post's photo_images) is refused with 403
 ``url_ownership_unverified`` unless every URL starts with a verified prefix: those of
 SANDBOX_TIKTOK_VERIFIED_PREFIXES (comma-separated; default the service's relay,
-``http://127.0.0.1:8000/media/relay/``), or as set through
+``MEDIA_PUBLIC_BASE_URL/media/relay/`` as ``manage.py sandbox`` reads it from the same settings
+as the service, ``http://127.0.0.1:8000/media/relay/`` for a bare state), or as set through
 ``PUT /_sandbox/tiktok/verified-prefixes`` ``{"prefixes": [...]}``. Nothing is fetched: a pulled
 publish answers ``PROCESSING_DOWNLOAD`` once, then completes; a photo whose URL ends in another
 extension than .jpg, .jpeg or .webp ends ``FAILED`` with ``file_format_check_failed``.
@@ -58,7 +59,6 @@ _PRIVATE = "~private"
 _RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _FAIL_RE = re.compile(r"#sandbox_fail_(\w+)")
 _VERIFIED = "tiktok-verified-prefixes"  # the media store's name for the verified prefixes
-DEFAULT_VERIFIED_PREFIXES = ("http://127.0.0.1:8000/media/relay/",)
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".webp")
 
 api = Routes()
@@ -200,7 +200,7 @@ def verified_prefixes(state: SandboxState) -> tuple[str, ...]:
         return tuple(stored["prefixes"])
     raw = os.environ.get("SANDBOX_TIKTOK_VERIFIED_PREFIXES")
     if raw is None:
-        return DEFAULT_VERIFIED_PREFIXES
+        return (state.media_relay_prefix,)
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 

@@ -34,6 +34,7 @@ from publishing.sandbox._x_common import (
     problem,
     sandbox_token,
     sandbox_user_id,
+    undeclared,
 )
 from publishing.sandbox.core import (
     Fault,
@@ -296,6 +297,8 @@ def delete_post(
 def user_posts(
     state: SandboxState, request: Request, match: re.Match[str], user: XUser
 ) -> Response:
+    if refused := undeclared(request.query, rules.TIMELINE_PARAMETERS):
+        return refused
     query, errors = rules.parse_timeline_query(match["id"], request.query)
     if errors:
         return invalid(*errors)

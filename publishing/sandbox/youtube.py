@@ -98,19 +98,6 @@ def _video_json(post: dict[str, Any]) -> dict[str, Any]:
 # --- Upload sessions ------------------------------------------------------------------
 
 
-@api.add("POST", r"/oauth2/revoke", name="oauth2.revoke")
-def oauth_revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    """Google's revocation endpoint (oauth2.googleapis.com/revoke, served here under
-    ``/youtube/oauth2``): ``token`` in the form body or the query; ``{}`` once revoked, and
-    ``invalid_token`` for a token it does not know or already revoked."""
-    token = request.form.get("token") or request.arg("token") or ""
-    if not token.startswith("sbx.youtube.") or not state.revoke_token(token):
-        return Response.json(
-            400, {"error": "invalid_token", "error_description": "Token expired or revoked"}
-        )
-    return Response.json(200, {})
-
-
 @api.add("POST", r"/upload/youtube/v3/videos", name="videos.insert")
 def insert(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     who = _channel(state, request)
@@ -363,7 +350,7 @@ def authorize(state: SandboxState, request: Request, match: re.Match[str]) -> Re
     return back(code=code, scope=checked.scope)
 
 
-# oauth2.googleapis.com/token and /revoke: here under /youtube.
+# oauth2.googleapis.com/token: here under /youtube.
 @api.add("POST", r"/token", name="oauth2.token")
 def token(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
     form = request.form
@@ -401,10 +388,19 @@ def token(state: SandboxState, request: Request, match: re.Match[str]) -> Respon
     return Response.json(200, body)
 
 
+# The service revokes at YOUTUBE_OAUTH_BASE_URL/revoke (/youtube/oauth2/revoke here); /revoke
+# sits beside /token. Both are one endpoint, so whichever a client uses, every token the
+# sandbox gave out is revoked there.
+@api.add("POST", r"/oauth2/revoke", name="oauth2.revoke")
 @api.add("POST", r"/revoke", name="oauth2.revoke")
 def revoke(state: SandboxState, request: Request, match: re.Match[str]) -> Response:
-    token_value = request.arg("token") or request.form.get("token", "")
-    if not state.oauth.revoke(SLUG, token_value):
+    """Google's revocation endpoint: ``token`` in the form body or the query, an access or
+    refresh token (the grant goes with either), or a fixed ``sbx.youtube.`` one; ``{}`` once
+    revoked, ``invalid_token`` for a token it does not know or already revoked."""
+    token = request.form.get("token") or request.arg("token") or ""
+    if not state.oauth.revoke(SLUG, token) and not (
+        token.startswith("sbx.youtube.") and state.revoke_token(token)
+    ):
         return _google_error(400, "invalid_token", "Token expired or revoked")
     return Response.json(200, {})
 

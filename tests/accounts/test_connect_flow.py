@@ -121,6 +121,26 @@ def test_approve_connects_and_the_new_account_publishes(
 
 
 @pytest.mark.parametrize("platform", ["x", "youtube", "tiktok"])
+def test_an_account_connected_here_is_revoked_at_the_platform_on_disconnect(
+    api: APIClient, store: Store, connect_ready: str, sandbox: SandboxServer, settings: Any,
+    platform: str,
+) -> None:  # fmt: skip
+    authorize(start_connect(api, store, platform)["auth_url"], username="shop_one")
+    account = SocialAccount.objects.get(store=store, platform=platform)
+    access, refresh = account.access_token, account.refresh_token
+    assert sandbox.state.oauth.grant_for(platform, access) is not None and refresh
+
+    response = api.delete(f"/functions/v1/social-accounts/{account.pk}")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["revocation"]["status"] == "revoked", response.json()
+    # Revoking either token ends the whole grant, as at the platforms.
+    assert sandbox.state.oauth.grant_for(platform, access) is None
+    client_id = settings.SANDBOX_OAUTH_CLIENT_ID
+    assert sandbox.state.oauth.refresh(platform, client_id, refresh, rotate=False) is None
+
+
+@pytest.mark.parametrize("platform", ["x", "youtube", "tiktok"])
 def test_deny_lands_with_an_error_and_stores_nothing(
     api: APIClient, store: Store, connect_ready: str, platform: str
 ) -> None:

@@ -51,6 +51,8 @@ STRIPPED_VARIABLES = {
     "MFLAGS",
     "MAKELEVEL",
     "MAKEOVERRIDES",
+    # pytest-django's (tests.settings): `make run` uses the service's own.
+    "DJANGO_SETTINGS_MODULE",
 }
 
 TEXT = "وصل حديثاً: فستان صيفي 🌸"

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from publishing.media.relay import relay_prefix
 from publishing.sandbox import SandboxState, make_server
 from publishing.sandbox._oauth import register_app_everywhere
 
@@ -53,7 +54,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"SANDBOX_OAUTH_TOKEN_TTL_SECONDS must be a number, not {raw_ttl!r}"
             ) from None
-        state = SandboxState(latency_ms=latency_ms, token_ttl_s=token_ttl_s)
+        # The same settings as the service's (make run passes its environment on), so TikTok
+        # takes the relay's URLs wherever PORT or MEDIA_PUBLIC_BASE_URL put them.
+        state = SandboxState(
+            latency_ms=latency_ms, token_ttl_s=token_ttl_s, media_relay_prefix=relay_prefix()
+        )
         # The app our service uses for every platform without credentials of its own, with
         # our callbacks as its registered redirect URIs.
         register_app_everywhere(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import requests
 
+from publishing.sandbox._state import DEFAULT_MEDIA_RELAY_PREFIX
 from publishing.sandbox.core import SandboxServer, serve_in_thread
-from publishing.sandbox.tiktok import DEFAULT_VERIFIED_PREFIXES, sandbox_token
+from publishing.sandbox.tiktok import sandbox_token
 
 CDN = "https://cdn.shop.test/img/"
 INFO = {"title": "Dress", "description": "New in", "privacy_level": "SELF_ONLY"}
@@ -56,7 +57,7 @@ def statuses(server: SandboxServer, publish_id: str) -> list[dict[str, Any]]:
 
 def test_verified_prefixes_default_to_the_relay_and_can_be_set(server: SandboxServer) -> None:
     url = f"{server.base_url}/_sandbox/tiktok/verified-prefixes"
-    assert requests.get(url, timeout=5).json() == {"prefixes": list(DEFAULT_VERIFIED_PREFIXES)}
+    assert requests.get(url, timeout=5).json() == {"prefixes": [DEFAULT_MEDIA_RELAY_PREFIX]}
     assert prefixes(server, CDN).status_code == 200
     assert requests.get(url, timeout=5).json() == {"prefixes": [CDN]}
     assert requests.put(url, json={"prefixes": "x"}, timeout=5).status_code == 400

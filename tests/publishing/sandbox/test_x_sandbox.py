@@ -361,7 +361,7 @@ def test_user_posts_newest_first_with_requested_fields(
 
     response = http.get(
         api(sandbox, f"/2/users/{sandbox_user_id('alice')}/tweets"),
-        params={"max_results": "5", "tweet.fields": "created_at"},
+        params={"max_results": "5", "post.fields": "created_at"},
         headers=auth(),
         timeout=5,
     )
@@ -407,6 +407,45 @@ def test_user_posts_rejects_bad_query(
 
     assert response.status_code == 400
     assert_matches(response.json(), "InvalidRequestProblem")
+
+
+def test_user_posts_refuses_a_parameter_the_spec_does_not_declare(
+    sandbox: SandboxServer, http: requests.Session
+) -> None:
+    tweet(http, sandbox, {"text": "one"})
+    url = api(sandbox, f"/2/users/{sandbox_user_id('alice')}/tweets")
+
+    response = http.get(
+        url, params={"max_results": "5", "tweet.fields": "created_at"}, headers=auth(), timeout=5
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert_matches(body, "InvalidRequestProblem")
+    assert body == {
+        "errors": [
+            {
+                "parameters": {"tweet.fields": ["created_at"]},
+                "message": "The query parameter [tweet.fields] is not one of [id,max_results,"
+                "pagination_token,start_time,end_time,since_id,until_id,exclude,post.fields,"
+                "expansions,user.fields,media.fields,poll.fields,place.fields]",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.x.com/2/problems/invalid-request",
+    }
+
+
+def test_user_posts_declared_parameters_are_the_spec_s() -> None:
+    operation = x_spec()["paths"]["/2/users/{id}/tweets"]["get"]
+    names = [
+        x_spec()["components"]["parameters"][p["$ref"].rsplit("/", 1)[-1]]["name"]
+        if "$ref" in p
+        else p["name"]
+        for p in operation["parameters"]
+    ]
+    assert tuple(names) == rules.TIMELINE_PARAMETERS
 
 
 # --- Media ----------------------------------------------------------------------------
