@@ -25,6 +25,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         DEBUG="false",
         ALLOWED_HOSTS="social.mollkom.com",
         PUBLIC_BASE_URL="https://social.mollkom.com",
+        EMAIL_HOST="smtp.mollkom.com",
     )
     env.update(extra)
     return env
