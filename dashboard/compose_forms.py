@@ -7,6 +7,8 @@ import uuid
 from typing import Any, cast
 
 from django import forms
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Platform
@@ -120,8 +122,23 @@ class ComposeForm(forms.Form):
             self.add_error("schedule_at", _("Choose when to publish."))
         return data
 
+    def submit_label(self) -> str:
+        """What the submit button will do: publish now, or schedule for a time (in the
+        store's timezone, the one active), as the form stands."""
+        if not self.is_bound:
+            return gettext("Publish now")
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        if data.get("when") != "schedule" and self.data.get("when") != "schedule":
+            return gettext("Publish now")
+        when = data.get("schedule_at")
+        if not when:
+            return gettext("Schedule")
+        return gettext("Schedule for %(when)s") % {
+            "when": formats.date_format(when, "D j M, P"),
+        }
+
     def chosen(self) -> list[str]:
-        """The platforms ticked (all available ones while none is, for the previews)."""
+        """The platforms ticked."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         return list(data.get("platforms") or [])
 

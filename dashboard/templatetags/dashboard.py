@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +91,11 @@ PLAIN_ERRORS = {
 def plain_error(code: str) -> str:
     """The merchant's sentence for an error code; empty when there is none for it."""
     return str(PLAIN_ERRORS.get(code, ""))
+
+
+@register.filter
+def post_time(post: Any) -> Any:
+    """The time a post's row shows: when it went live (its first platform), else the time
+    it is scheduled for, else when it was made (a "publish now" still on its way)."""
+    published = [t.published_at for t in post.targets.all() if t.published_at]
+    return min(published) if published else post.schedule_at or post.created_at

@@ -72,10 +72,7 @@ def _previews(form: ComposeForm) -> list[Any]:
         return []
     content = form.content()
     options = form.options()
-    return [
-        platform_preview(p, platform_content(content, options.get(p)))
-        for p in (form.chosen() or form.available)
-    ]
+    return [platform_preview(p, platform_content(content, options.get(p))) for p in form.chosen()]
 
 
 @store_page(Membership.Role.EDITOR)
@@ -123,7 +120,11 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 def compose_preview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     """Every chosen platform's preview, counter and rule violations, as the merchant types."""
     form = ComposeForm(request.POST, platforms=_platforms(access))
-    return render(request, "dashboard/compose/_previews.html", {"previews": _previews(form)})
+    return render(
+        request,
+        "dashboard/compose/_previews.html",
+        {"previews": _previews(form), "form": form, "refresh": True},
+    )
 
 
 @require_POST
@@ -156,4 +157,8 @@ def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
                 suggestion=outcome.suggestion,
             )
         context["credits"] = credit_balance(store=access.store)
-    return render(request, "dashboard/compose/_generated.html", context)
+    response = render(request, "dashboard/compose/_generated.html", context)
+    if "text" in context:
+        # The composer's text changed without the merchant typing: its previews ask again.
+        response["HX-Trigger-After-Settle"] = "composer-changed"
+    return response

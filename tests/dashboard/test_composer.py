@@ -143,3 +143,28 @@ def test_media_lines_become_images_and_videos() -> None:
         ("video", "https://cdn.example/b.MP4?x=1"),
         ("video", "https://cdn.example/c"),
     ]
+
+
+def test_previews_show_only_the_ticked_platforms(editor: Client, store: Store) -> None:
+    page = editor.post(
+        f"/stores/{store.pk}/compose/preview", _form(text="hi", platforms=["x"])
+    ).content.decode()
+    assert 'data-platform="x"' in page
+    assert 'data-platform="threads"' not in page
+    none = editor.post(f"/stores/{store.pk}/compose/preview", _form(text="hi")).content.decode()
+    assert "<article" not in none
+    assert "Tick a platform to see its preview." in none
+
+
+def test_the_submit_button_says_what_it_will_do_in_the_stores_timezone(
+    editor: Client, store: Store
+) -> None:
+    store.timezone = "Asia/Riyadh"
+    store.save()
+    now = editor.post(f"/stores/{store.pk}/compose/preview", _form(platforms=["x"]))
+    assert ">Publish now</button>" in now.content.decode()
+    later = editor.post(
+        f"/stores/{store.pk}/compose/preview",
+        _form(platforms=["x"], when="schedule", schedule_at="2031-01-09T20:00"),
+    ).content.decode()
+    assert 'id="compose-submit" hx-swap-oob="true">Schedule for Thu 9 Jan, 8 p.m.</button>' in later

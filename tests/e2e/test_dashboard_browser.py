@@ -94,7 +94,7 @@ def test_connect_compose_publish_schedule_and_cancel(
     x_preview = page.locator(".preview[data-platform=x]")
     expect(x_preview.locator(".counter.over")).to_be_visible()
     expect(x_preview).to_contain_text("the limit is 280")
-    page.get_by_role("button", name="Publish").click()
+    page.locator("#compose-submit").click()
     refusal = page.locator(".error[role=alert]")
     expect(refusal).to_contain_text("The post does not meet the rules of: x.")
     expect(refusal).to_contain_text("x: X counts this text")
@@ -102,7 +102,7 @@ def test_connect_compose_publish_schedule_and_cancel(
 
     _compose(page, "وصل حديثاً: فستان صيفي")
     expect(x_preview.locator(".counter")).not_to_have_class(re.compile("over"))
-    page.get_by_role("button", name="Publish").click()
+    page.locator("#compose-submit").click()
     # The status block polls by itself: no reload between "publishing" and "published".
     target = page.locator("#post-status li[data-platform=x]")
     expect(target).to_have_attribute("data-status", "published", timeout=30_000)
@@ -114,7 +114,7 @@ def test_connect_compose_publish_schedule_and_cancel(
     page.get_by_role("radio", name="Schedule").check()
     when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=18, minute=30)
     page.fill("#id_schedule_at", when.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_role("button", name="Publish").click()
+    page.locator("#compose-submit").click()
     expect(page.locator("#post-status li[data-platform=x]")).to_have_attribute(
         "data-status", "scheduled"
     )
