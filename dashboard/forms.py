@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Platform
+from dashboard.templatetags.dashboard import PLATFORM_LABELS, STATUS_LABELS
 from publishing.models import Post, PostStatus
 
 
@@ -17,10 +18,14 @@ class PostFilterForm(forms.Form):
     """Post history filters: status, platform, and a range of days in the store's timezone."""
 
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *PostStatus.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *((s, STATUS_LABELS[s]) for s in PostStatus.values)],
     )
     platform = forms.ChoiceField(
-        label=_("Platform"), required=False, choices=[("", _("Any platform")), *Platform.choices]
+        label=_("Platform"),
+        required=False,
+        choices=[("", _("Any platform")), *((p, PLATFORM_LABELS[p]) for p in Platform.values)],
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dashboard.wording import Problem, rule_problem
 from publishing.platforms import facebook_rules, instagram_rules, tiktok_rules, youtube_rules
 from publishing.platforms.base import Content
 from publishing.platforms.registry import get_client
@@ -37,7 +38,7 @@ class PlatformPreview:
     title: str
     text: str
     counters: list[Counter]
-    violations: list[str] = field(default_factory=list)
+    violations: list[Problem] = field(default_factory=list)
 
 
 Shown = tuple[str, str, list[Counter]]  # title, text, counters
@@ -102,5 +103,9 @@ SHOWN: dict[str, Callable[[Content], Shown]] = {
 
 def platform_preview(platform: str, content: Content) -> PlatformPreview:
     title, text, counters = SHOWN[platform](content)
-    violations = [v.message for v in get_client(platform).validate(content)]
+    counted = {c.name: (c.used, c.limit) for c in counters}
+    violations = [
+        rule_problem(platform, v.code, v.message, content, counted)
+        for v in get_client(platform).validate(content)
+    ]
     return PlatformPreview(platform, title, text, counters, violations)

@@ -23,6 +23,11 @@ STATUS_LABELS = {
     "needs_reconnect": _("Needs reconnecting"),
     "disconnected": _("Disconnected"),
 }
+ROLE_LABELS = {
+    "owner": _("Owner"),
+    "editor": _("Editor"),
+    "viewer": _("Viewer"),
+}
 PLATFORM_LABELS = {
     "instagram": _("Instagram"),
     "facebook": _("Facebook"),
@@ -36,6 +41,11 @@ PLATFORM_LABELS = {
 @register.filter
 def status_label(value: str) -> str:
     return str(STATUS_LABELS.get(value, value))
+
+
+@register.filter
+def role_label(value: str) -> str:
+    return str(ROLE_LABELS.get(value, value))
 
 
 @register.filter

@@ -22,6 +22,7 @@ from content_ai.services.generate import content_generate
 from dashboard.access import StoreAccess, store_page
 from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.preview import platform_preview
+from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import PublishInputSerializer
 from publishing.platforms.registry import available_platforms
@@ -58,13 +59,32 @@ def _page(
     return render(request, "dashboard/compose.html", context, status=status)
 
 
-def _messages(errors: Any, prefix: str = "") -> list[str]:
-    """The serializer's nested errors as lines a merchant can read ("schedule_at: …")."""
+def _field_problems(errors: Any, field: str = "") -> list[Problem]:
+    """The serializer's nested errors, each in the merchant's words by its field and code."""
     if isinstance(errors, dict):
-        return [m for key, value in errors.items() for m in _messages(value, f"{prefix}{key}: ")]
+        return [p for key, value in errors.items() for p in _field_problems(value, str(key))]
     if isinstance(errors, list):
-        return [m for value in errors for m in _messages(value, prefix)]
-    return [f"{prefix}{errors}"]
+        return [p for value in errors for p in _field_problems(value, field)]
+    return [field_problem(field, getattr(errors, "code", ""), str(errors))]
+
+
+def _platform_problems(form: ComposeForm, details: dict[str, Any]) -> list[tuple[str, Problem]]:
+    """The API's per-platform rule violations, each in the merchant's words by its code."""
+    previews = {preview.platform: preview for preview in _previews(form)}
+    content, options = form.content(), form.options()
+    found = []
+    for platform, problems in (details.get("platforms") or {}).items():
+        shown = previews.get(platform)
+        counted = {c.name: (c.used, c.limit) for c in shown.counters} if shown else {}
+        own = platform_content(content, options.get(platform))
+        for problem in problems:
+            found.append(
+                (
+                    platform,
+                    rule_problem(platform, problem["code"], problem["message"], own, counted),
+                )
+            )
+    return found
 
 
 def _previews(form: ComposeForm) -> list[Any]:
@@ -89,7 +109,14 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     body = form.request_body(str(access.store.pk))
     serializer = PublishInputSerializer(data=body)
     if not serializer.is_valid():
-        return _page(request, access, form, api_errors=_messages(serializer.errors), status=400)
+        return _page(
+            request,
+            access,
+            form,
+            api_message=api_error_sentence("validation_error"),
+            api_errors=_field_problems(serializer.errors),
+            status=400,
+        )
     try:
         outcome = publish(
             store=access.store,
@@ -99,17 +126,13 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
         )
     except ApiError as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
-        lines = [
-            f"{platform}: {problem['message']}"
-            for platform, problems in (details.get("platforms") or {}).items()
-            for problem in problems
-        ]
         return _page(
             request,
             access,
             form,
-            api_message=exc.message,
-            api_errors=lines or _messages(exc.details or []),
+            api_message=api_error_sentence(exc.error_code),
+            api_original=exc.message,
+            platform_errors=_platform_problems(form, details),
             status=400,
         )
     return redirect("dashboard:post", store_id=access.store.pk, post_id=outcome.body["post_id"])

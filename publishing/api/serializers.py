@@ -57,7 +57,9 @@ class ContentInputSerializer(StrictSerializer):
         if not value:
             return ""
         if not value.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Must be an absolute http(s) URL.")
+            raise serializers.ValidationError(
+                "Must be an absolute http(s) URL.", code="not_http_url"
+            )
         return value
 
 
@@ -107,10 +109,12 @@ class PublishInputSerializer(StrictSerializer):
             return None
         now = timezone.now()
         if value <= now:
-            raise serializers.ValidationError("Must be in the future.")
+            raise serializers.ValidationError("Must be in the future.", code="in_the_past")
         horizon = settings.SCHEDULE_HORIZON_DAYS
         if value > now + timedelta(days=horizon):
-            raise serializers.ValidationError(f"Must be within {horizon} days from now.")
+            raise serializers.ValidationError(
+                f"Must be within {horizon} days from now.", code="too_far_ahead"
+            )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

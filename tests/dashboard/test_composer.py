@@ -71,7 +71,7 @@ def test_an_over_long_x_text_is_refused_with_the_apis_error_and_nothing_is_writt
     response = editor.post(f"/stores/{store.pk}/compose/", _form(text=LONG_X, platforms=["x"]))
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The post does not meet the rules of: x." in page
+    assert "The post does not meet the rules of these platforms:" in page
     assert "the limit is 280" in page
     assert not Post.objects.exists()
 
