@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from mollkom_social.env import (
     env_bool,
@@ -278,6 +280,17 @@ MEDIA_PUBLIC_BASE_URL = env_str("MEDIA_PUBLIC_BASE_URL", PUBLIC_BASE_URL).rstrip
 MEDIA_RELAY_KEEP_HOURS = env_float("MEDIA_RELAY_KEEP_HOURS", 48.0)
 MEDIA_RELAY_CLEAN_INTERVAL_SECONDS = env_float("MEDIA_RELAY_CLEAN_INTERVAL_SECONDS", 3600.0)
 MEDIA_RELAY_SOURCE_MAX_BYTES = env_int("MEDIA_RELAY_SOURCE_MAX_BYTES", 50 * 1024 * 1024)
+# The media library (publishing/library/): photos and videos merchants upload, stored with the
+# default storage under library/ and served as MEDIA_PUBLIC_BASE_URL/media/library/<name>.
+# An upload arrives in chunks of at most MEDIA_UPLOAD_CHUNK_BYTES (its own body limit, over
+# API_MAX_BODY_BYTES) appended to a file under MEDIA_UPLOAD_DIR, so no process holds a whole
+# video; with several web machines that directory must be shared between them.
+MEDIA_UPLOAD_DIR = Path(env_str("MEDIA_UPLOAD_DIR", "") or DATA_DIR / "uploads")
+MEDIA_UPLOAD_CHUNK_BYTES = env_int("MEDIA_UPLOAD_CHUNK_BYTES", 4 * 1024 * 1024)
+MEDIA_UPLOAD_MAX_IMAGE_BYTES = env_int("MEDIA_UPLOAD_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+MEDIA_UPLOAD_MAX_VIDEO_BYTES = env_int("MEDIA_UPLOAD_MAX_VIDEO_BYTES", 1024 * 1024 * 1024)
+# An upload not completed within this many hours is abandoned, and its partial file deleted.
+MEDIA_UPLOAD_KEEP_HOURS = env_float("MEDIA_UPLOAD_KEEP_HOURS", 24.0)
 
 # --- Platforms ------------------------------------------------------------------------
 
@@ -415,8 +428,30 @@ STATIC_ROOT = DATA_DIR / "static"
 # origin (drf-spectacular's default is redoc@latest from a CDN) runs on the dashboard's origin.
 REDOC_VERSION = "2.5.4"
 SPECTACULAR_SETTINGS["REDOC_DIST"] = f"/{STATIC_URL}vendor/redoc-{REDOC_VERSION}"
+# Relayed and uploaded media: files under MEDIA_ROOT by default; MEDIA_STORAGE=s3 keeps them in
+# an S3-compatible bucket (django-storages) instead. The bucket stays private: files are served
+# through this service's /media/ URLs, never the bucket's own.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
+_MEDIA_BACKENDS: dict[str, dict[str, Any]] = {
+    "filesystem": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("AWS_LOCATION", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    },
+}
+if MEDIA_STORAGE not in _MEDIA_BACKENDS:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be one of {sorted(_MEDIA_BACKENDS)}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_BACKENDS[MEDIA_STORAGE],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

@@ -18,12 +18,18 @@ from dashboard.views.team import invitation
 from mollkom_social.api import schema as _schema  # noqa: F401 (registers the API key scheme)
 from mollkom_social.api.errors import error_response
 from mollkom_social.health import healthz
+from publishing.api.media_uploads import (
+    MediaUploadCompleteApi,
+    MediaUploadDetailApi,
+    MediaUploadsApi,
+)
 from publishing.api.views import (
     SocialPublishApi,
     SocialPublishDetailApi,
     SocialPublishRetryApi,
     SocialPublishUnpublishApi,
 )
+from publishing.library.views import library_media
 from publishing.media.views import relayed_media
 from webhooks.api.urls import urlpatterns as webhook_urls
 
@@ -51,6 +57,13 @@ api_v1 = [
         SocialPublishDetailApi.as_view(),
         name="social-publish-detail",
     ),
+    path("media-uploads", MediaUploadsApi.as_view(), name="media-uploads"),
+    path(
+        "media-uploads/<str:upload_id>/complete",
+        MediaUploadCompleteApi.as_view(),
+        name="media-upload-complete",
+    ),
+    path("media-uploads/<str:upload_id>", MediaUploadDetailApi.as_view(), name="media-upload"),
     path("social-accounts", SocialAccountsApi.as_view(), name="social-accounts"),
     path(
         "social-accounts/<str:account_id>",
@@ -97,6 +110,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Converted images that Instagram and TikTok pull (publishing/media/relay.py).
     path("media/relay/<str:name>", relayed_media, name="media-relay"),
+    # Photos and videos merchants uploaded to their media library (publishing/library/).
+    path("media/library/<str:name>", library_media, name="media-library"),
     path("connect/<str:platform>/callback", connect_callback, name="connect-callback"),
     path("connect/<str:platform>/choose", connect_choose, name="connect-choose"),
     path("connect/meta/", include("accounts.meta_urls")),

@@ -199,3 +199,67 @@ class ServiceHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+class MediaAsset(models.Model):
+    """A photo or video in a store's media library, stored with the default storage under
+    ``library/`` and served at MEDIA_PUBLIC_BASE_URL/media/library/<name> (publishing/library/)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="media_assets")
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    # The storage name, "library/<random>.<ext>": the random part is what keeps it private.
+    storage_name = models.CharField(max_length=255, unique=True)
+    thumbnail_name = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField()
+    content_type = models.CharField(max_length=64)
+    # What the probe measured (publishing.media.info.MediaInfo as a dict).
+    info = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.storage_name}"
+
+
+class MediaUpload(models.Model):
+    """A chunked upload on its way into the library: its bytes so far sit in a file under
+    MEDIA_UPLOAD_DIR named after its id, ``received_bytes`` long."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="media_uploads")
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    received_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    asset = models.ForeignKey(
+        MediaAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"upload {self.id} ({self.received_bytes}/{self.size_bytes})"

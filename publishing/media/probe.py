@@ -14,6 +14,7 @@ guess. Callers treat that as "not checked here": the platform still judges the f
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 from fractions import Fraction
@@ -160,6 +161,18 @@ class RangeFile(io.RawIOBase):
         return data
 
 
+class LocalFile(io.FileIO):
+    """A file on this machine, read as a probe reads a remote one (an upload being checked)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "r")
+        self.size = os.fstat(self.fileno()).st_size
+        self.failure: MediaProbeError | None = None
+
+
+ProbeFile = RangeFile | LocalFile
+
+
 def open_remote(url: str, *, max_bytes: int, deadline_seconds: float) -> RangeFile:
     """Open ``url`` for probing: the first block, following vetted redirects."""
     budget = _Budget(max_bytes, time.monotonic() + deadline_seconds)
@@ -242,7 +255,7 @@ def _first_frame_rotation(container: av.container.InputContainer) -> int:
     return 0
 
 
-def probe_video(file: RangeFile) -> MediaInfo:
+def probe_video(file: ProbeFile) -> MediaInfo:
     # Imported here: FFmpeg's libraries load only in processes that probe.
     import av
     import av.error
@@ -283,7 +296,7 @@ def probe_video(file: RangeFile) -> MediaInfo:
         raise file.failure or MediaProbeError(f"not a readable video ({exc})") from exc
 
 
-def probe_image(file: RangeFile) -> MediaInfo:
+def probe_image(file: ProbeFile) -> MediaInfo:
     from PIL import Image, UnidentifiedImageError
 
     try:
