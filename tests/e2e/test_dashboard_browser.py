@@ -96,8 +96,8 @@ def test_connect_compose_publish_schedule_and_cancel(
     expect(x_preview).to_contain_text("the limit is 280")
     page.locator("#compose-submit").click()
     refusal = page.locator(".error[role=alert]")
-    expect(refusal).to_contain_text("The post does not meet the rules of: x.")
-    expect(refusal).to_contain_text("x: X counts this text")
+    expect(refusal).to_contain_text("The post does not meet the rules of these platforms:")
+    expect(refusal).to_contain_text("X: X counts this text as 348 characters")
     assert not Post.objects.exists()
 
     _compose(page, "وصل حديثاً: فستان صيفي")
