@@ -51,12 +51,19 @@ def _post(access: StoreAccess, post_id: Any) -> Post:
     return post
 
 
-def _media_problems(form: ComposeForm) -> list[str]:
-    """The API's check on media URLs (absolute, https unless plain http is allowed)."""
+def _content_problems(form: ComposeForm) -> list[tuple[str, str]]:
+    """The API's checks on addresses, which its serializer makes before the service: media
+    absolute (https unless plain http is allowed), the link http(s)."""
+    content = form.content()
     schemes = ("https://", "http://") if settings.MEDIA_ALLOW_HTTP else ("https://",)
-    if all(m.url.lower().startswith(schemes) for m in form.content().media):
-        return []
-    return [_("Every media address must be a full address starting with https://.")]
+    problems = []
+    if not all(m.url.lower().startswith(schemes) for m in content.media):
+        problems.append(
+            ("media_urls", _("Every media address must be a full address starting with https://."))
+        )
+    if content.link and not content.link.lower().startswith(("https://", "http://")):
+        problems.append(("link", field_problem("link", "not_http_url", "").text))
+    return problems
 
 
 @store_page(EDITOR)
@@ -76,8 +83,8 @@ def post_edit_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> H
     if form.is_valid() and not form.chosen():
         form.add_error("platforms", _("Choose at least one platform."))
     if form.is_valid():
-        for problem in _media_problems(form):
-            form.add_error("media_urls", problem)
+        for field, problem in _content_problems(form):
+            form.add_error(field, problem)
     if not form.is_valid():
         return compose_page(request, access, form, editing=post, status=400)
     data = form.cleaned_data

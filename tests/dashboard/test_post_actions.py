@@ -154,6 +154,22 @@ def test_an_edit_to_a_time_that_has_passed_is_refused_in_the_merchants_words(
     assert post.schedule_at == before
 
 
+def test_an_edit_with_addresses_the_api_refuses_is_refused_the_same_way(
+    client: Client, riyadh: Store, x_account: SocialAccount
+) -> None:
+    post = _scheduled(riyadh, x_account)
+    page = _merchant(client, riyadh).post(
+        f"/stores/{riyadh.pk}/posts/{post.pk}/edit",
+        _edit_body(post, text="جديد", link="shop.example/eid", media_urls="ftp://cdn/a.jpg"),
+    )
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "The link must start with https:// or http://." in text
+    assert "Every media address must be a full address starting with https://." in text
+    post.refresh_from_db()
+    assert (post.text, post.link, post.media) == ("تخفيضات العيد", "", [])
+
+
 def test_an_edit_breaking_a_platforms_rule_shows_the_rule_and_changes_nothing(
     client: Client, riyadh: Store, x_account: SocialAccount
 ) -> None:
