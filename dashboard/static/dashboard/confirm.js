@@ -12,7 +12,7 @@
     dialog.innerHTML =
       '<form method="dialog"><p id="confirm-dialog-question"></p>' +
       '<p class="consequence"></p>' +
-      '<button value="yes" class="danger"></button> <button value="no"></button></form>';
+      '<button value="yes" class="danger"></button> <button value="no" autofocus></button></form>';
     document.body.appendChild(dialog);
   }
 
