@@ -2,6 +2,8 @@
 
 Each calls a publishing service with typed values (dashboard/services/posts.py), never the
 API's serializers or views; the refusals are the services' own, in the merchant's words.
+An edit uses the composer's own page and rule messages, so it looks and answers exactly
+like composing.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ from mollkom_social.api.errors import ApiError
 from publishing.models import Post
 from publishing.services.lifecycle import PostChanges, UnpublishResult, post_unpublish
 
-# The composer's own page and checks (imported above) make an edit look and answer exactly
-# like composing.
 EDITOR = Membership.Role.EDITOR
 
 
