@@ -422,3 +422,17 @@ def test_moving_keeps_the_wall_time_across_a_clock_change(
     post.refresh_from_db()
     # Still 18:00 on the wall in Berlin, now summer time: one hour earlier in UTC.
     assert post.schedule_at == datetime(2027, 4, 2, 16, 0, tzinfo=UTC)
+
+
+def test_cancelling_a_post_that_started_publishing_is_refused_and_changes_nothing(
+    client: Client, riyadh: Store, x_account: SocialAccount
+) -> None:
+    post = _scheduled(riyadh, x_account)
+    _started(post)
+    page = _merchant(client, riyadh).post(
+        f"/stores/{riyadh.pk}/posts/{post.pk}/cancel", {"confirmed": "yes"}, follow=True
+    )
+    assert "Only a post whose every platform is still scheduled can be cancelled." in (
+        page.content.decode()
+    )
+    assert PostTarget.objects.get(post=post).status == "processing"
