@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.views import accounts, calendar, compose, home, posts, team
+from dashboard.views import accounts, calendar, compose, home, post_actions, posts, team
 
 app_name = "dashboard"
 
@@ -56,5 +56,20 @@ urlpatterns = [
         "stores/<uuid:store_id>/posts/<uuid:post_id>/cancel",
         posts.post_cancel_view,
         name="post-cancel",
+    ),
+    path(
+        "stores/<uuid:store_id>/posts/<uuid:post_id>/edit",
+        post_actions.post_edit_view,
+        name="post-edit",
+    ),
+    path(
+        "stores/<uuid:store_id>/posts/<uuid:post_id>/unpublish",
+        post_actions.post_unpublish_view,
+        name="post-unpublish",
+    ),
+    path(
+        "stores/<uuid:store_id>/posts/<uuid:post_id>/move",
+        post_actions.post_move_view,
+        name="post-move",
     ),
 ]

@@ -18,6 +18,7 @@ from accounts.oauth.browser import browser_key
 from accounts.oauth.flow import connect_start
 from accounts.services import social_account_remove
 from dashboard.access import StoreAccess, store_page
+from dashboard.confirm import confirm_page, confirmed
 from dashboard.templatetags.dashboard import PLATFORM_LABELS
 
 OWNER = Membership.Role.OWNER
@@ -93,9 +94,20 @@ def account_disconnect(request: HttpRequest, access: StoreAccess, account_id: in
     account = SocialAccount.objects.filter(store=access.store, pk=account_id).first()
     if account is None:
         raise Http404("No such account.")
+    name = str(PLATFORM_LABELS.get(account.platform, account.platform))
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Disconnect %(platform)s?") % {"platform": name},
+            consequence=_(
+                "Its scheduled posts are cancelled, and nothing can be published to it until "
+                "it is connected again."
+            ),
+            action=_("Yes, disconnect"),
+            back=reverse("dashboard:accounts", args=[access.store.pk]),
+        )
     removal = social_account_remove(account=account)
     if removal is not None:
-        name = str(PLATFORM_LABELS.get(account.platform, account.platform))
         messages.success(request, _("%(platform)s is disconnected.") % {"platform": name})
         if removal.cancelled_targets:
             messages.info(

@@ -21,6 +21,7 @@ from content_ai.services.credits import InsufficientCredits, credit_balance
 from content_ai.services.generate import content_generate
 from dashboard.access import StoreAccess, store_page
 from dashboard.compose_forms import ComposeForm, GenerateForm
+from dashboard.post_forms import compose_start
 from dashboard.preview import platform_preview
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
@@ -99,7 +100,11 @@ def _previews(form: ComposeForm) -> list[Any]:
 def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     platforms = _platforms(access)
     if request.method != "POST":
-        return _page(request, access, ComposeForm(platforms=platforms))
+        # ?from=<post> duplicates a post, ?date=<day> schedules for a calendar day: both
+        # only fill the form, nothing is created until it is sent.
+        start = compose_start(store=access.store, query=request.GET)
+        form = ComposeForm(initial=start.initial, platforms=platforms)
+        return _page(request, access, form, copying=start.copying)
     form = ComposeForm(request.POST, platforms=platforms)
     if not form.is_valid():
         return _page(request, access, form, status=400)

@@ -1,4 +1,5 @@
-"""Post history, one post's page with its live per-platform status, retry and cancel."""
+"""Post history, one post's page with its live per-platform status, retry and cancel
+(edit, duplicate, unpublish and move are in post_actions.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from dashboard.access import StoreAccess, store_page
+from dashboard.confirm import confirm_page, confirmed
 from dashboard.forms import PostFilterForm
+from dashboard.services.posts import is_editable, is_live
 from mollkom_social.api.errors import ApiError
 from publishing.models import Post, PostTarget
 from publishing.services.lifecycle import post_retry
@@ -62,7 +66,12 @@ def _status_context(post: Post) -> dict[str, Any]:
 @store_page()
 def post_detail(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     post = _post(access, post_id)
-    return render(request, "dashboard/posts/detail.html", _status_context(post))
+    context = {
+        **_status_context(post),
+        "editable": is_editable(post),
+        "unpublishable": is_live(post),
+    }
+    return render(request, "dashboard/posts/detail.html", context)
 
 
 @store_page()
@@ -79,10 +88,14 @@ REFUSALS = {
     ),
     "not_retryable": gettext_lazy("Only failed platforms can be retried."),
     "account_needs_reconnect": gettext_lazy("Reconnect the account first, then retry."),
+    "not_editable": gettext_lazy(
+        "The post has started publishing, so it can no longer be changed. Nothing was changed."
+    ),
+    "not_published": gettext_lazy("The post is not live on any platform."),
 }
 
 
-def _refused(request: HttpRequest, exc: ApiError) -> None:
+def refused(request: HttpRequest, exc: ApiError) -> None:
     messages.error(request, str(REFUSALS.get(exc.error_code, exc.message)))
 
 
@@ -94,7 +107,7 @@ def post_retry_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> 
     try:
         post_retry(store=access.store, post_id=post.pk, platforms=[platform] if platform else None)
     except ApiError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Sent again."))
     return redirect("dashboard:post", store_id=access.store.pk, post_id=post.pk)
@@ -104,10 +117,18 @@ def post_retry_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> 
 @store_page(Membership.Role.EDITOR)
 def post_cancel_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     post = _post(access, post_id)
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Cancel this scheduled post?"),
+            consequence=_("It will not be published on any platform."),
+            action=_("Yes, cancel it"),
+            back=reverse("dashboard:post", args=[access.store.pk, post.pk]),
+        )
     try:
         post_cancel(store=access.store, post_id=post.pk)
     except ApiError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("The scheduled post was cancelled."))
     return redirect("dashboard:post", store_id=access.store.pk, post_id=post.pk)

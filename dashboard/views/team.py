@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import ApiKey, Membership
 from accounts.services import api_key_create, api_key_revoke
 from dashboard.access import StoreAccess, store_page
+from dashboard.confirm import confirm_page, confirmed
 from dashboard.models import Invitation
 from dashboard.services.team import (
     TeamError,
@@ -80,6 +81,17 @@ def team(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 @require_POST
 @store_page(OWNER)
 def member_remove(request: HttpRequest, access: StoreAccess, membership_id: int) -> HttpResponse:
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), store=access.store, pk=membership_id
+    )
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Remove %(name)s from the team?") % {"name": member.user.get_username()},
+            consequence=_("They lose access to this store at once."),
+            action=_("Yes, remove"),
+            back=reverse("dashboard:team", args=[access.store.pk]),
+        )
     try:
         membership_remove(store=access.store, membership_id=membership_id)
     except TeamError as exc:
@@ -92,6 +104,17 @@ def member_remove(request: HttpRequest, access: StoreAccess, membership_id: int)
 def invitation_revoke(
     request: HttpRequest, access: StoreAccess, invitation_id: int
 ) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation, store=access.store, pk=invitation_id, accepted_at__isnull=True
+    )
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Withdraw the invitation to %(email)s?") % {"email": invitation.email},
+            consequence=_("Its link stops working."),
+            action=_("Yes, withdraw it"),
+            back=reverse("dashboard:team", args=[access.store.pk]),
+        )
     invitation_cancel(store=access.store, invitation_id=invitation_id)
     return redirect("dashboard:team", store_id=access.store.pk)
 
@@ -115,7 +138,16 @@ def keys(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 @require_POST
 @store_page(OWNER)
 def key_revoke(request: HttpRequest, access: StoreAccess, key_id: int) -> HttpResponse:
-    api_key_revoke(api_key=get_object_or_404(ApiKey, store=access.store, pk=key_id))
+    key = get_object_or_404(ApiKey, store=access.store, pk=key_id)
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Revoke the key “%(name)s”?") % {"name": key.name},
+            consequence=_("Anything that uses this key stops working at once."),
+            action=_("Yes, revoke it"),
+            back=reverse("dashboard:keys", args=[access.store.pk]),
+        )
+    api_key_revoke(api_key=key)
     messages.success(request, _("The key was revoked."))
     return redirect("dashboard:keys", store_id=access.store.pk)
 

@@ -57,7 +57,9 @@ def test_the_owner_connects_then_disconnects(client: Client, store: Store, ready
     assert (account.handle, account.status) == ("merchant", "connected")
     assert 'data-status="connected"' in page and "@merchant" in page
 
-    gone = client.post(f"/stores/{store.pk}/accounts/{account.pk}/disconnect", follow=True)
+    gone = client.post(
+        f"/stores/{store.pk}/accounts/{account.pk}/disconnect", {"confirmed": "yes"}, follow=True
+    )
     assert "X is disconnected." in gone.content.decode()
     account.refresh_from_db()
     assert account.status == "disconnected" and account.access_token == ""

@@ -99,10 +99,11 @@ def test_an_editor_cancels_a_scheduled_post(
 ) -> None:
     scheduled = _post(store, x_account, "scheduled")
     _merchant(client, store)
-    page = client.post(f"/stores/{store.pk}/posts/{scheduled.pk}/cancel", follow=True)
+    url = f"/stores/{store.pk}/posts/{scheduled.pk}/cancel"
+    page = client.post(url, {"confirmed": "yes"}, follow=True)
     assert "The scheduled post was cancelled." in page.content.decode()
     assert PostTarget.objects.get(post=scheduled).status == "cancelled"
-    again = client.post(f"/stores/{store.pk}/posts/{scheduled.pk}/cancel", follow=True)
+    again = client.post(url, {"confirmed": "yes"}, follow=True)
     assert "Only a post whose every platform is still scheduled" in again.content.decode()
 
 

@@ -88,9 +88,11 @@ def test_removing_members_keeps_one_owner(owner: Client, store: Store) -> None:
     other = Membership.objects.create(
         store=store, user=User.objects.create_user("ed"), role="editor"
     )
-    owner.post(f"/stores/{store.pk}/team/{other.pk}/remove")
+    owner.post(f"/stores/{store.pk}/team/{other.pk}/remove", {"confirmed": "yes"})
     assert not Membership.objects.filter(pk=other.pk).exists()
-    page = owner.post(f"/stores/{store.pk}/team/{me.pk}/remove", follow=True).content.decode()
+    page = owner.post(
+        f"/stores/{store.pk}/team/{me.pk}/remove", {"confirmed": "yes"}, follow=True
+    ).content.decode()
     assert "A store keeps at least one owner." in page
     assert Membership.objects.filter(pk=me.pk).exists()
 
@@ -103,7 +105,7 @@ def test_a_key_is_shown_once_and_can_be_revoked(owner: Client, store: Store) -> 
     assert key is not None and key.store == store
     listing = owner.get(f"/stores/{store.pk}/keys/").content.decode()
     assert raw.group(1) not in listing and key.prefix in listing
-    owner.post(f"/stores/{store.pk}/keys/{key.pk}/revoke")
+    owner.post(f"/stores/{store.pk}/keys/{key.pk}/revoke", {"confirmed": "yes"})
     assert api_key_authenticate(raw_key=raw.group(1)) is None
 
 

@@ -125,6 +125,7 @@ def test_connect_compose_publish_schedule_and_cancel(
     expect(entry).to_contain_text("6:30 p.m.")  # the store's time, as the form took it
     entry.click()
     page.get_by_role("button", name="Cancel the scheduled post").click()
+    page.get_by_role("button", name="Yes, cancel it").click()  # it asks first
     expect(page.locator("#post-status li[data-platform=x]")).to_have_attribute(
         "data-status", "cancelled"
     )
