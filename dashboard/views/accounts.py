@@ -18,6 +18,7 @@ from accounts.oauth.browser import browser_key
 from accounts.oauth.flow import connect_start
 from accounts.services import social_account_remove
 from dashboard.access import StoreAccess, store_page
+from dashboard.prerequisites import platform_prerequisites
 from dashboard.templatetags.dashboard import PLATFORM_LABELS
 
 OWNER = Membership.Role.OWNER
@@ -27,6 +28,7 @@ OWNER = Membership.Role.OWNER
 class Card:
     platform: str
     account: SocialAccount | None
+    needs: list[str]  # what the platform asks of the account, in the page's language
 
 
 def _cards(access: StoreAccess) -> list[Card]:
@@ -37,7 +39,11 @@ def _cards(access: StoreAccess) -> list[Card]:
         )
     }
     supported = supported_platforms()
-    return [Card(p, live.get(p)) for p, _label in Platform.choices if p in supported]
+    return [
+        Card(p, live.get(p), platform_prerequisites(p))
+        for p, _label in Platform.choices
+        if p in supported
+    ]
 
 
 def _outcome(request: HttpRequest) -> None:

@@ -1,10 +1,12 @@
 """A new store's first run: the overview's checklist (accounts, products, a first post, the
-team) until the required steps are done."""
+team) until the required steps are done, and each platform's prerequisites where the merchant
+connects it."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -143,3 +145,33 @@ def test_the_checklist_in_arabic(client: Client, store: Store) -> None:
     assert "المنصات المربوطة: 0 من 6." in page
     checklist = page.split('id="checklist-title"')[1].split("</section>")[0]
     assert not re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", "", checklist))
+
+
+def test_each_platform_says_what_it_needs_where_it_is_connected(
+    client: Client, store: Store, settings: Any
+) -> None:
+    settings.INSTAGRAM_LOGIN = "facebook"
+    settings.TIKTOK_APP_AUDITED = False
+    _member(client, store, "owner")
+    SocialAccountFactory.create(store=store, platform="x")
+    page = client.get(f"/stores/{store.pk}/accounts/").content.decode()
+    cards = {m[1]: m[2] for m in re.finditer(r'data-platform="(\w+)">(.*?)</section>', page, re.S)}
+    assert (
+        "A professional Instagram account (Business or Creator) linked to a Facebook Page "
+        "you manage." in cards["instagram"]
+    )
+    assert "A Facebook Page you can post on" in cards["facebook"]
+    assert "the account must be private and posts are visible only to you" in cards["tiktok"]
+    assert "uploads are private" in cards["youtube"]
+    # Open before connecting; folded once the account is connected.
+    assert '<details class="prerequisites" open>' in cards["instagram"]
+    assert '<details class="prerequisites">' in cards["x"]
+
+    settings.INSTAGRAM_LOGIN = "instagram"
+    settings.TIKTOK_APP_AUDITED = True
+    settings.YOUTUBE_APP_AUDITED = True
+    page = client.get(f"/stores/{store.pk}/accounts/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "حساب إنستغرام احترافي (تجاري أو لصانع محتوى)." in page
+    assert "صفحة فيسبوك" in page
+    assert "إلى أن يراجع تيك توك" not in page and "مرئيةً لك وحدك" in page
+    assert "إلى أن تراجع غوغل" not in page and "قناة على يوتيوب" in page
