@@ -60,7 +60,7 @@ def test_a_new_store_sees_every_step_to_do_with_where_to_do_it(
     }
     assert "Platforms connected: 0 of 6." in page
     for path, label in (
-        (f"/stores/{store.pk}/accounts/", "Connect accounts"),
+        (f"/stores/{store.pk}/accounts/", "Connect an account"),
         (f"/stores/{store.pk}/keys/", "Create an API key"),
         (f"/stores/{store.pk}/compose/", "Write a post"),
         (f"/stores/{store.pk}/team/", "Invite someone"),
@@ -79,7 +79,7 @@ def test_each_step_is_ticked_as_it_is_done_and_the_list_goes_once_the_required_a
     page = _overview(client, store)
     assert _steps(page)["accounts"] == "true"
     assert "Platforms connected: 1 of 6." in page
-    assert f'<a href="/stores/{store.pk}/accounts/">Connect more accounts</a>' in page
+    assert f'<a href="/stores/{store.pk}/accounts/">Connect another account</a>' in page
     assert "Steps done: 1 of 3." in page
 
     ProductFactory.create(store=store)
@@ -130,7 +130,7 @@ def test_a_viewer_sees_the_steps_but_links_only_to_what_they_can_open(
 ) -> None:
     _member(client, store, "viewer")
     page = _overview(client, store)
-    assert f'<a href="/stores/{store.pk}/accounts/">Connect accounts</a>' in page
+    assert f'<a href="/stores/{store.pk}/accounts/">Connect an account</a>' in page
     for path in ("keys", "compose", "team"):
         assert f'href="/stores/{store.pk}/{path}/"' not in page.split('id="checklist-title"')[1]
     assert "An editor or the store's owner does this step." in page
