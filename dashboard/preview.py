@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dashboard.post_look import PostLook, post_look
 from dashboard.wording import Problem, rule_problem
 from publishing.platforms import facebook_rules, instagram_rules, tiktok_rules, youtube_rules
 from publishing.platforms.base import Content
@@ -39,6 +40,7 @@ class PlatformPreview:
     text: str
     counters: list[Counter]
     violations: list[Problem] = field(default_factory=list)
+    look: PostLook | None = None
 
 
 Shown = tuple[str, str, list[Counter]]  # title, text, counters
@@ -71,6 +73,18 @@ def _facebook(content: Content) -> Shown:
 def _tiktok(content: Content) -> Shown:
     text = tiktok_rules.caption(content)
     used = tiktok_rules.utf16_length(text)
+    if tiktok_rules.is_photo_post(content):
+        # A photo post has a title (the text's first line) above a description (the caption),
+        # each with its own limit; a video's caption is its title.
+        title = tiktok_rules.photo_title(content)
+        return (
+            title,
+            text,
+            [
+                Counter("title", tiktok_rules.utf16_length(title), tiktok_rules.MAX_PHOTO_TITLE),
+                Counter("text", used, tiktok_rules.MAX_PHOTO_DESCRIPTION),
+            ],
+        )
     return "", text, [Counter("text", used, tiktok_rules.MAX_TITLE_UTF16)]
 
 
@@ -101,11 +115,31 @@ SHOWN: dict[str, Callable[[Content], Shown]] = {
 }
 
 
-def platform_preview(platform: str, content: Content) -> PlatformPreview:
+def platform_preview(
+    platform: str,
+    content: Content,
+    *,
+    handle: str = "",
+    fallback_name: str = "",
+    link_title: str = "",
+) -> PlatformPreview:
+    """``handle``: the connected account's, shown above the post (``fallback_name`` when it has
+    none); ``link_title``: the linked product's title, for the link card."""
     title, text, counters = SHOWN[platform](content)
     counted = {c.name: (c.used, c.limit) for c in counters}
     violations = [
         rule_problem(platform, v.code, v.message, content, counted)
         for v in get_client(platform).validate(content)
     ]
-    return PlatformPreview(platform, title, text, counters, violations)
+    main = counted.get("text") or counted.get("description") or (0, 0)
+    look = post_look(
+        platform,
+        content,
+        text=text,
+        used=main[0],
+        limit=main[1],
+        handle=handle,
+        fallback_name=fallback_name,
+        link_title=link_title,
+    )
+    return PlatformPreview(platform, title, text, counters, violations, look)

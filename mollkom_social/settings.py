@@ -673,6 +673,9 @@ YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 10
 # Reading the video from its URL while uploading it takes as long as the upload: far longer
 # than MEDIA_FETCH_DEADLINE allows an image.
 YOUTUBE_MEDIA_DEADLINE_SECONDS = env_float("YOUTUBE_MEDIA_DEADLINE_SECONDS", 6 * 3600.0)
+# Whether Google has audited our API project: until then YouTube makes every upload private
+# (PLATFORMS.md 6.3). Only what the accounts page tells merchants depends on it.
+YOUTUBE_APP_AUDITED = env_bool("YOUTUBE_APP_AUDITED", False)
 
 # --- TikTok
 # Without a client key, TikTok goes to the sandbox at SANDBOX_URL, as the other platforms do.
@@ -703,6 +706,10 @@ TIKTOK_MEDIA_DEADLINE_SECONDS = env_float("TIKTOK_MEDIA_DEADLINE_SECONDS", 6 * 3
 # URL prefixes verified in TikTok's developer portal, from which TikTok pulls media itself
 # (PULL_FROM_URL); the relay's prefix (MEDIA_PUBLIC_BASE_URL/media/relay/) always counts.
 TIKTOK_VERIFIED_URL_PREFIXES = env_list("TIKTOK_VERIFIED_URL_PREFIXES", [])
+# Whether TikTok has audited our app: until then it takes posts from private accounts only
+# and shows them only to their creator (PLATFORMS.md 4.1). Only the accounts page's wording
+# depends on it.
+TIKTOK_APP_AUDITED = env_bool("TIKTOK_APP_AUDITED", False)
 
 # --- Disconnecting accounts
 # Google's OAuth host, where YouTube tokens are revoked (PLATFORMS.md 6.1); the other platforms

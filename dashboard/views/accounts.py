@@ -19,6 +19,7 @@ from accounts.oauth.flow import connect_start
 from accounts.services import social_account_remove
 from dashboard.access import StoreAccess, store_page
 from dashboard.confirm import confirm_page, confirmed
+from dashboard.prerequisites import platform_prerequisites
 from dashboard.templatetags.dashboard import PLATFORM_LABELS
 
 OWNER = Membership.Role.OWNER
@@ -28,6 +29,7 @@ OWNER = Membership.Role.OWNER
 class Card:
     platform: str
     account: SocialAccount | None
+    needs: list[str]  # what the platform asks of the account, in the page's language
 
 
 def _cards(access: StoreAccess) -> list[Card]:
@@ -38,7 +40,11 @@ def _cards(access: StoreAccess) -> list[Card]:
         )
     }
     supported = supported_platforms()
-    return [Card(p, live.get(p)) for p, _label in Platform.choices if p in supported]
+    return [
+        Card(p, live.get(p), platform_prerequisites(p))
+        for p, _label in Platform.choices
+        if p in supported
+    ]
 
 
 def _outcome(request: HttpRequest) -> None:

@@ -22,7 +22,8 @@ from content_ai.services.generate import content_generate
 from dashboard.access import StoreAccess, store_page
 from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.post_forms import compose_start
-from dashboard.preview import platform_preview
+from dashboard.preview import PlatformPreview, platform_preview
+from dashboard.preview_sources import linked_product_title, preview_handles
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import PublishInputSerializer
@@ -54,7 +55,7 @@ def _page(
         "generate": generate,
         "has_products": Product.objects.filter(store=access.store).exists(),
         "credits": credit_balance(store=access.store),
-        "previews": _previews(form),
+        "previews": _previews(form, access),
         **extra,
     }
     return render(request, "dashboard/compose.html", context, status=status)
@@ -69,9 +70,11 @@ def _field_problems(errors: Any, field: str = "") -> list[Problem]:
     return [field_problem(field, getattr(errors, "code", ""), str(errors))]
 
 
-def _platform_problems(form: ComposeForm, details: dict[str, Any]) -> list[tuple[str, Problem]]:
+def _platform_problems(
+    form: ComposeForm, access: StoreAccess, details: dict[str, Any]
+) -> list[tuple[str, Problem]]:
     """The API's per-platform rule violations, each in the merchant's words by its code."""
-    previews = {preview.platform: preview for preview in _previews(form)}
+    previews = {preview.platform: preview for preview in _previews(form, access)}
     content, options = form.content(), form.options()
     found = []
     for platform, problems in (details.get("platforms") or {}).items():
@@ -88,12 +91,24 @@ def _platform_problems(form: ComposeForm, details: dict[str, Any]) -> list[tuple
     return found
 
 
-def _previews(form: ComposeForm) -> list[Any]:
-    if not form.is_bound or not form.is_valid():
+def _previews(form: ComposeForm, access: StoreAccess) -> list[PlatformPreview]:
+    """Each ticked platform's preview, as that platform would show the post."""
+    if not form.is_bound or not form.is_valid() or not form.chosen():
         return []
     content = form.content()
     options = form.options()
-    return [platform_preview(p, platform_content(content, options.get(p))) for p in form.chosen()]
+    handles = preview_handles(store=access.store)
+    link_title = linked_product_title(store=access.store, link=content.link)
+    return [
+        platform_preview(
+            p,
+            platform_content(content, options.get(p)),
+            handle=handles.get(p, ""),
+            fallback_name=access.store.name,
+            link_title=link_title,
+        )
+        for p in form.chosen()
+    ]
 
 
 @store_page(Membership.Role.EDITOR)
@@ -137,7 +152,7 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
             form,
             api_message=api_error_sentence(exc.error_code),
             api_original=exc.message,
-            platform_errors=_platform_problems(form, details),
+            platform_errors=_platform_problems(form, access, details),
             status=400,
         )
     return redirect("dashboard:post", store_id=access.store.pk, post_id=outcome.body["post_id"])
@@ -151,7 +166,7 @@ def compose_preview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     return render(
         request,
         "dashboard/compose/_previews.html",
-        {"previews": _previews(form), "form": form, "refresh": True},
+        {"previews": _previews(form, access), "form": form, "refresh": True},
     )
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from accounts.models import SocialAccount
 from dashboard.access import StoreAccess, memberships_of, store_page
+from dashboard.first_run import first_run_checklist
 from publishing.models import Post
 
 
@@ -30,5 +31,9 @@ def overview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     return render(
         request,
         "dashboard/overview.html",
-        {"accounts": accounts.order_by("platform"), "posts": recent.order_by("-created_at")[:10]},
+        {
+            "accounts": accounts.order_by("platform"),
+            "posts": recent.order_by("-created_at")[:10],
+            "checklist": first_run_checklist(access=access),
+        },
     )

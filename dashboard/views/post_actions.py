@@ -111,7 +111,7 @@ def post_edit_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> H
             editing=post,
             api_message=api_error_sentence(exc.error_code),
             api_original=exc.message,
-            platform_errors=platform_problems(form, details),
+            platform_errors=platform_problems(form, access, details),
             status=400,
         )
     messages.success(request, _("The post was saved."))
