@@ -292,3 +292,17 @@ def test_every_page_fits_a_phone_and_passes_axe(
     for language, page in browsers.items():
         problems += _every_page(page, live_server.url, shop, language)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_without_script_the_phone_menu_stays_open(
+    browser: Browser, live_server: Any, shop: Shop
+) -> None:
+    context = browser.new_context(
+        locale="ar", java_script_enabled=False, viewport={"width": 360, "height": 740}
+    )
+    page = context.new_page()
+    _log_in(page, live_server.url, "huda")
+    expect(page.locator("header nav a[aria-current=page]")).to_be_visible()
+    expect(page.locator("button.menu-toggle")).to_be_hidden()
+    assert overflow(page) is None
+    context.close()
