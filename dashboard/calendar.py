@@ -54,6 +54,12 @@ def month_days(store: Store, year: int, month: int) -> list[list[Day]]:
     return [[Day(d, d.month == month, posts.get(d, [])) for d in week] for week in weeks]
 
 
+def agenda(weeks: list[list[Day]]) -> list[Day]:
+    """The month's days that have posts, in order: the month on a narrow screen, where seven
+    columns do not fit."""
+    return [day for week in weeks for day in week if day.in_month and day.posts]
+
+
 def week_days(store: Store, any_day: date) -> list[Day]:
     start = any_day - timedelta(days=(any_day.weekday() - first_weekday()) % 7)
     days = [start + timedelta(days=i) for i in range(7)]

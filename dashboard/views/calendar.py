@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboard.access import StoreAccess, store_page
-from dashboard.calendar import month_days, week_days
+from dashboard.calendar import agenda, month_days, week_days
 
 
 def _month(value: str | None, today: date) -> date:
@@ -44,10 +44,12 @@ def calendar_view(request: HttpRequest, access: StoreAccess) -> HttpResponse:
         first = _month(request.GET.get("month"), today)
         previous = (first - timedelta(days=1)).replace(day=1)
         following = (first + timedelta(days=31)).replace(day=1)
+        weeks = month_days(access.store, first.year, first.month)
         context = {
             "view": "month",
             "month": first,
-            "weeks": month_days(access.store, first.year, first.month),
+            "weeks": weeks,
+            "agenda": agenda(weeks),
             "previous": f"{previous:%Y-%m}",
             "next": f"{following:%Y-%m}",
             "today": today,

@@ -18,6 +18,7 @@ from publishing.beat_entry import DISPATCH
 from publishing.models import ServiceHeartbeat
 from publishing.routing import publish_queues
 from publishing.sandbox.core import SandboxServer, serve_in_thread
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.processes import Service, service_env, start_beat, start_worker, wait_for
 from tests.support.sandbox import platform_urls
 
@@ -102,3 +103,9 @@ def stack(settings: Any, tmp_path: Path) -> Iterator[Stack]:
         for service in stack.services:
             service.stop()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's browser: the machine's own Chromium (tests.support.browser)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -19,7 +19,6 @@ from accounts.models import Membership, SocialAccount, Store
 from publishing.models import Post
 from publishing.sandbox._oauth import register_app_everywhere
 from tests.e2e.conftest import Stack
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 # Playwright's sync API keeps an event loop running in the test thread for the session, and
 # Django refuses ORM calls while one runs. This process has no async code: every ORM call
@@ -29,11 +28,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
 TOO_LONG = "عرض خاص على الفساتين الصيفية " * 12
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture
