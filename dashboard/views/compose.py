@@ -22,6 +22,7 @@ from content_ai.services.generate import content_generate
 from dashboard.access import StoreAccess, store_page
 from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.preview import platform_preview
+from dashboard.views.media import attached_initial
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import PublishInputSerializer
@@ -99,7 +100,8 @@ def _previews(form: ComposeForm) -> list[Any]:
 def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     platforms = _platforms(access)
     if request.method != "POST":
-        return _page(request, access, ComposeForm(platforms=platforms))
+        initial = attached_initial(access.store, request.GET.getlist("media"))
+        return _page(request, access, ComposeForm(platforms=platforms, initial=initial))
     form = ComposeForm(request.POST, platforms=platforms)
     if not form.is_valid():
         return _page(request, access, form, status=400)
