@@ -326,3 +326,16 @@ def test_posts_show_their_media_as_small_thumbnails_with_alt_text(
     assert "cdn.shop.example" not in month  # one thumbnail a post on the calendar
     overview = editor.get(f"/stores/{store.pk}/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert f'<img src="{thumbnail_url(asset)}" alt="فيديو، 0:07"' in overview
+
+
+def test_a_chunk_is_streamed_to_the_file_never_read_whole_into_memory(
+    editor: Client, store: Store, settings: Any
+) -> None:
+    # Reading the body whole (request.body) is refused past this size: a chunk 64 times over
+    # it still goes through, since the view hands the request stream to the upload as it is.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    data = jpeg(400, 300)
+    answer = upload(editor, store, "image", data)
+    assert answer.status_code == 200
+    with default_storage.open(MediaAsset.objects.get().storage_name) as stored:
+        assert stored.read() == data
