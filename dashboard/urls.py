@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.views import accounts, calendar, compose, home, post_actions, posts, team
+from dashboard.views import accounts, calendar, compose, home, media, post_actions, posts, team
 
 app_name = "dashboard"
 
@@ -27,6 +27,23 @@ urlpatterns = [
         name="compose-generate",
     ),
     path("stores/<uuid:store_id>/calendar/", calendar.calendar_view, name="calendar"),
+    path("stores/<uuid:store_id>/media/", media.library, name="media"),
+    path("stores/<uuid:store_id>/media/uploads", media.upload_start, name="media-upload"),
+    path(
+        "stores/<uuid:store_id>/media/uploads/<uuid:upload_id>",
+        media.upload_chunk,
+        name="media-upload-chunk",
+    ),
+    path(
+        "stores/<uuid:store_id>/media/uploads/<uuid:upload_id>/complete",
+        media.upload_finish,
+        name="media-upload-complete",
+    ),
+    path(
+        "stores/<uuid:store_id>/media/<uuid:asset_id>/delete",
+        media.media_delete,
+        name="media-delete",
+    ),
     path("stores/<uuid:store_id>/team/", team.team, name="team"),
     path(
         "stores/<uuid:store_id>/team/<int:membership_id>/remove",

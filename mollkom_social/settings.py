@@ -291,6 +291,7 @@ MEDIA_UPLOAD_MAX_IMAGE_BYTES = env_int("MEDIA_UPLOAD_MAX_IMAGE_BYTES", 8 * 1024 
 MEDIA_UPLOAD_MAX_VIDEO_BYTES = env_int("MEDIA_UPLOAD_MAX_VIDEO_BYTES", 1024 * 1024 * 1024)
 # An upload not completed within this many hours is abandoned, and its partial file deleted.
 MEDIA_UPLOAD_KEEP_HOURS = env_float("MEDIA_UPLOAD_KEEP_HOURS", 24.0)
+MEDIA_UPLOAD_CLEAN_INTERVAL_SECONDS = env_float("MEDIA_UPLOAD_CLEAN_INTERVAL_SECONDS", 3600.0)
 
 # --- Platforms ------------------------------------------------------------------------
 

@@ -15,3 +15,10 @@ RELAY_CLEAN = BeatEntry(
     task="publishing.relay_clean",
     description="Deletes converted images older than MEDIA_RELAY_KEEP_HOURS from the media relay.",
 )
+
+UPLOADS_CLEAN = BeatEntry(
+    name="Delete abandoned uploads",
+    task="publishing.uploads_clean",
+    description="Deletes media library uploads not completed within MEDIA_UPLOAD_KEEP_HOURS, "
+    "and their partial files.",
+)

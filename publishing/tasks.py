@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from celery import shared_task
 
+from publishing.library.uploads import uploads_clean
 from publishing.media.relay import relay_clean
 from publishing.models import PostTarget, TargetStatus
 from publishing.routing import publish_queue
@@ -64,3 +65,8 @@ def dispatch_due_task() -> None:
 @shared_task(name="publishing.relay_clean", ignore_result=True)
 def relay_clean_task() -> None:
     relay_clean()
+
+
+@shared_task(name="publishing.uploads_clean", ignore_result=True)
+def uploads_clean_task() -> None:
+    uploads_clean()

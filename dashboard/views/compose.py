@@ -24,6 +24,7 @@ from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.post_forms import compose_start
 from dashboard.preview import PlatformPreview, platform_preview
 from dashboard.preview_sources import linked_product_title, preview_handles
+from dashboard.views.media import attached_initial
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import PublishInputSerializer
@@ -115,10 +116,11 @@ def _previews(form: ComposeForm, access: StoreAccess) -> list[PlatformPreview]:
 def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     platforms = _platforms(access)
     if request.method != "POST":
-        # ?from=<post> duplicates a post, ?date=<day> schedules for a calendar day: both
-        # only fill the form, nothing is created until it is sent.
+        # ?from=<post> duplicates a post, ?date=<day> schedules for a calendar day, ?media=<id>
+        # attaches library files: all only fill the form, nothing is created until it is sent.
         start = compose_start(store=access.store, query=request.GET)
-        form = ComposeForm(initial=start.initial, platforms=platforms)
+        initial = {**start.initial, **attached_initial(access.store, request.GET.getlist("media"))}
+        form = ComposeForm(initial=initial, platforms=platforms)
         return _page(request, access, form, copying=start.copying)
     form = ComposeForm(request.POST, platforms=platforms)
     if not form.is_valid():

@@ -19,8 +19,8 @@ from publishing.models import Post, PostTarget, TargetStatus
 from publishing.platforms.base import Content
 from publishing.services.posts import PublishRequest, post_create
 
-# The system Chromium's launch arguments and the log-in step of the dashboard's journey.
-from tests.e2e.test_dashboard_browser import _log_in, browser_type_launch_args  # noqa: F401
+# The log-in step of the dashboard's journey (Chromium's launch arguments come from conftest).
+from tests.e2e.test_dashboard_browser import _log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_dashboard_browser.py
 
