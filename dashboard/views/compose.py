@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from content_ai.services.generate import content_generate
 from dashboard.access import StoreAccess, store_page
 from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.preview import platform_preview
+from dashboard.templatetags.dashboard import platform_label
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
 from publishing.api.serializers import PublishInputSerializer
@@ -175,9 +177,14 @@ def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
         else:
             post = outcome.posts[0]
             hashtags = " ".join(post.hashtags)
+            suggestion = outcome.suggestion
             context.update(
                 text=f"{post.text}\n\n{hashtags}".strip() if hashtags else post.text,
-                suggestion=outcome.suggestion,
+                suggestion=suggestion,
+                # In the merchant's language, whatever language the post is written in.
+                suggestion_reason=suggestion.reason_in(
+                    get_language(), platform_name=platform_label(data["platform"])
+                ),
             )
         context["credits"] = credit_balance(store=access.store)
     response = render(request, "dashboard/compose/_generated.html", context)
