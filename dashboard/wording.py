@@ -23,12 +23,25 @@ from publishing.platforms.threads import MAX_LINKS as THREADS_MAX_LINKS
 
 @dataclass(frozen=True)
 class Problem:
-    """A rule violation as the merchant reads it: ``text`` in the page's language, or, for a
-    code the dashboard does not know, ``original`` (the platform module's English)."""
+    """A rule violation as the merchant reads it: ``text`` in the page's language, and
+    ``original`` (the platform module's English, quoted beside it) for a code the dashboard
+    does not know or whose details only the English has."""
 
     code: str
     text: str = ""
     original: str = ""
+
+
+# What the media probe measures in a video (publishing/platforms/video_rules.py).
+_VIDEO_CODES = (
+    "video_duration",
+    "video_too_large",
+    "video_dimensions",
+    "video_aspect_ratio",
+    "video_container",
+    "video_codec",
+    "audio_codec",
+)
 
 
 def _media_count(platform: str) -> str:
@@ -112,6 +125,11 @@ def _sentence(platform: str, code: str, content: Content, counters: dict[str, An
         return _("YouTube titles and descriptions may not contain < or >.")
     if code == "unsupported_media":
         return _("%(platform)s takes images and videos only.") % {"platform": name}
+    if code in _VIDEO_CODES:
+        return _(
+            "The video does not meet %(platform)s's rules for its length, size, dimensions or "
+            "format."
+        ) % {"platform": name}
     if code in ("unknown_format", "unknown_option", "invalid_option", "option_not_for_format"):
         return _("This format or option is not one %(platform)s takes.") % {"platform": name}
     return ""
@@ -123,7 +141,10 @@ def rule_problem(
     """The merchant's sentence for one violation; ``counters`` maps a counted thing ("text",
     "title", "description") to (used, limit) as the preview counted it."""
     text = _sentence(platform, code, content, counters)
-    return Problem(code=code, text=text, original="" if text else message)
+    # A video's measurements (its length, its size) are only in the probe's English words:
+    # they stay beside our sentence, quoted.
+    keep = not text or code in _VIDEO_CODES
+    return Problem(code=code, text=text, original=message if keep else "")
 
 
 def api_error_sentence(code: str) -> str:
