@@ -43,8 +43,9 @@ pytestmark = pytest.mark.django_db
 
 # Words that stay in Latin script in the Arabic interface, each for a reason:
 ALLOWED = {
-    # The platforms' and the API's own names, written as the platforms write them in Arabic
-    # interfaces too (their logos say so).
+    # The platforms' and the API's own names. The dashboard's own sentences name platforms
+    # in Arabic (إنستغرام); the Latin names stay allowed for what shows a platform as it
+    # shows itself (its wordmark in a post preview).
     "Instagram",
     "Facebook",
     "X",
