@@ -182,3 +182,44 @@ def field_problem(field: str, code: str, message: str) -> Problem:
     if sentence is not None:
         return Problem(code=code, text=sentence())
     return Problem(code=code, original=f"{field}: {message}")
+
+
+def connect_error_sentence(code: str, platform: str) -> str:
+    """Why connecting an account failed, by the connect flow's error code (the one it puts
+    in the store's redirect, or a ConnectError's); a general sentence for any other code,
+    such as an OAuth error the platform sent."""
+    name = PLATFORM_LABELS.get(platform, platform)
+    again = _("%(platform)s could not be connected: start connecting it again.")
+    sentences = {
+        "invalid_state": again,
+        "state_used": again,
+        "state_expired": _(
+            "Connecting %(platform)s took too long and expired: start connecting it again."
+        ),
+        "choice_used": again,
+        "choice_expired": _(
+            "Connecting %(platform)s took too long and expired: start connecting it again."
+        ),
+        "invalid_choice": _("Choose one of the accounts offered to connect %(platform)s."),
+        "browser_mismatch": _(
+            "Connecting %(platform)s must be finished in the browser that started it."
+        ),
+        "no_publishable_account": _(
+            "No %(platform)s account that can publish was shared: allow access to one and "
+            "connect again."
+        ),
+        "no_channel": _("This Google account has no YouTube channel to publish to."),
+        "identity_not_found": _("%(platform)s did not say which account was connected: try again."),
+        "platform_not_configured": _(
+            "Connecting %(platform)s is not set up on this service yet: contact support."
+        ),
+        "platform_not_supported": _(
+            "Connecting %(platform)s is not set up on this service yet: contact support."
+        ),
+        "forbidden": _("Only the store's owners can connect accounts."),
+    }
+    sentence = sentences.get(
+        code,
+        _("%(platform)s could not be connected. Try again; if it keeps failing, contact support."),
+    )
+    return sentence % {"platform": name}
