@@ -27,9 +27,10 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, SocialAccount, Store, StoreAllowedOrigin
+from accounts.models import ApiKey, Membership, SocialAccount, Store, StoreAllowedOrigin
 from content_ai.models import CreditAccount, Product
 from content_ai.services.credits import credit_account_ensure
+from dashboard.models import Invitation
 from dashboard.services.team import invitation_create
 from dashboard.templatetags.dashboard import PLAIN_ERRORS
 from dashboard.wording import Problem
@@ -300,6 +301,26 @@ def _post(url: str, data: dict[str, Any], *, status: int = 200) -> Page:
     return page
 
 
+def _action(
+    path: Callable[[Shop], str], data: dict[str, str] | None = None, *, message: bool = True
+) -> Page:
+    """An action (a POST, or the connect flow's return) and the page it leads to, with its
+    flash message."""
+
+    def page(shop: Shop) -> str:
+        url = f"/stores/{shop.store.pk}/{path(shop)}"
+        if data is None:
+            response = shop.owner.get(url, follow=True)
+        else:
+            response = shop.owner.post(url, data, follow=True)
+        assert response.status_code == 200, (url, response.status_code)
+        html = response.content.decode()
+        assert not message or 'class="messages"' in html, "the action left no message"
+        return html
+
+    return page
+
+
 def _post_page(key: str, *, fragment: bool = False) -> Page:
     def page(shop: Shop) -> str:
         post = shop.posts[key]
@@ -414,6 +435,55 @@ PAGES: dict[str, Page] = {
     "ai-no-credits": _no_credits,
     "ai-form-errors": _generated(product=False, **{"ai-language": "en"}),
 }
+CONNECT_ERRORS = [
+    "access_denied",
+    "invalid_state",
+    "state_expired",
+    "invalid_choice",
+    "browser_mismatch",
+    "no_publishable_account",
+    "no_channel",
+    "token_exchange_failed",
+    "server_error",  # an OAuth error the platform sent
+]
+
+
+def _connect_failed(code: str) -> Page:
+    return _action(lambda shop: f"accounts/?status=error&platform=youtube&error={code}")
+
+
+PAGES.update({f"flash-connect-{code}": _connect_failed(code) for code in CONNECT_ERRORS})
+PAGES.update(
+    {
+        "flash-connected": _action(lambda shop: "accounts/?status=connected&platform=x"),
+        "flash-disconnected": _action(
+            lambda shop: f"accounts/{shop.accounts['instagram'].pk}/disconnect", {}
+        ),
+        "flash-post-cancelled": _action(
+            lambda shop: f"posts/{shop.posts['scheduled'].pk}/cancel", {}
+        ),
+        "flash-post-not-cancellable": _action(
+            lambda shop: f"posts/{shop.posts['published'].pk}/cancel", {}
+        ),
+        "flash-post-retried": _action(
+            lambda shop: f"posts/{shop.posts['failed'].pk}/retry", {"platform": "instagram"}
+        ),
+        "flash-post-not-retryable": _action(
+            lambda shop: f"posts/{shop.posts['published'].pk}/retry", {"platform": "instagram"}
+        ),
+        "flash-key-revoked": _action(
+            lambda shop: f"keys/{ApiKey.objects.get(store=shop.store).pk}/revoke", {}
+        ),
+        "flash-last-owner": _action(
+            lambda shop: f"team/{Membership.objects.get(role='owner').pk}/remove", {}
+        ),
+        "flash-invitation-withdrawn": _action(
+            lambda shop: f"team/invitations/{Invitation.objects.get().pk}/withdraw",
+            {},
+            message=False,
+        ),
+    }
+)
 PAGES.update(
     {f"posts-status-{s}": _get(f"/stores/{{store}}/posts/?status={s}") for s in PostStatus.values}
 )
