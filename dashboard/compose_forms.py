@@ -139,8 +139,11 @@ class ComposeForm(forms.Form):
         when = data.get("schedule_at")
         if not when:
             return gettext("Schedule")
-        return gettext("Schedule for %(when)s") % {
-            "when": formats.date_format(when, "D j M, P"),
+        # The day and the time apart, so each language joins them with its own comma and
+        # shows the time in its own format (Arabic: 8:00 م).
+        return gettext("Schedule for %(day)s, %(time)s") % {
+            "day": formats.date_format(when, "D j M"),
+            "time": formats.time_format(when),
         }
 
     def chosen(self) -> list[str]:

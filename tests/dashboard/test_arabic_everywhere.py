@@ -555,6 +555,10 @@ def test_dates_read_as_arabic(shop: Shop) -> None:
     page = shop.owner.get(f"/stores/{shop.store.pk}/posts/?status=published").content.decode()
     assert "13 إبريل 2026، 10:00 ص" in page
     week = shop.owner.get(f"/stores/{shop.store.pk}/calendar/?week=2026-04-13").content.decode()
+    later = _compose_form(text="عباءة", platforms=["x"], when="schedule")
+    later["schedule_at"] = "2026-04-16T20:00"
+    button = shop.owner.post(f"/stores/{shop.store.pk}/compose/preview", later).content.decode()
+    assert "جدولة في خميس 16 إبريل، 8:00 م</button>" in button
     assert "الاثنين 13 إبريل" in week and "12 إبريل 2026 \u2013 18 إبريل 2026" in week
 
 
