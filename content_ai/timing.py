@@ -64,12 +64,13 @@ class Suggestion:
     reason: str
     basis: Basis
 
-    def reason_in(self, language: str, *, platform_name: str = "") -> str:
-        """The reason in ``language`` ("ar" or "en"), naming the platform as given."""
+    def reason_in(self, language: str, *, platform_name: str = "", day_text: str = "") -> str:
+        """The reason in ``language`` ("ar" or "en"), naming the platform as given and the
+        day as ``day_text`` ("الاثنين 13 إبريل") rather than weekday and ISO date."""
         basis = self.basis
         if platform_name:
             basis = replace(basis, platform_name=platform_name)
-        return _reason(language=language, basis=basis)
+        return _reason(language=language, basis=basis, day_text=day_text)
 
 
 def _local_slot(day: date, hour: int, zone: ZoneInfo) -> datetime:
@@ -128,11 +129,11 @@ def suggest_time(
     return Suggestion(when=slot, reason=_reason(language=language, basis=basis), basis=basis)
 
 
-def _reason(*, language: str, basis: Basis) -> str:
+def _reason(*, language: str, basis: Basis, day_text: str = "") -> str:
     language = "ar" if language == "ar" else "en"
     clock = f"{basis.hour:02d}:00"
     day = _WEEKDAYS[language][basis.slot_local.weekday()]
-    when = f"{day} {basis.slot_local:%Y-%m-%d} {clock}"
+    when = f"{day_text or f'{day} {basis.slot_local:%Y-%m-%d}'} {clock}"
     zone = zone_time(basis.timezone_name, language)
     if language == "ar":
         if basis.habit_count:

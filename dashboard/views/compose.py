@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -183,7 +184,9 @@ def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
                 suggestion=suggestion,
                 # In the merchant's language, whatever language the post is written in.
                 suggestion_reason=suggestion.reason_in(
-                    get_language(), platform_name=platform_label(data["platform"])
+                    get_language(),
+                    platform_name=platform_label(data["platform"]),
+                    day_text=formats.date_format(suggestion.basis.slot_local, "l j F"),
                 ),
             )
         context["credits"] = credit_balance(store=access.store)
