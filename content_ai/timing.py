@@ -14,9 +14,11 @@ publishing history and what it has already scheduled.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from content_ai.zone_names import zone_time
 
 # Local hours → weight (1.0 = the platform's peak). Published "best time to post" studies
 # agree on evenings, and for this service's mostly Gulf and Levant audiences the peak is
@@ -43,9 +45,32 @@ _WEEKDAYS = {
 
 
 @dataclass(frozen=True)
+class Basis:
+    """Why a slot was chosen, to word in any language (the API's reason is in the content's
+    language, the dashboard's in the merchant's)."""
+
+    platform_name: str
+    hour: int
+    slot_local: datetime
+    timezone_name: str
+    habit_count: int
+    history_total: int
+    skipped: bool
+
+
+@dataclass(frozen=True)
 class Suggestion:
     when: datetime  # UTC
     reason: str
+    basis: Basis
+
+    def reason_in(self, language: str, *, platform_name: str = "", day_text: str = "") -> str:
+        """The reason in ``language`` ("ar" or "en"), naming the platform as given and the
+        day as ``day_text`` ("الاثنين 13 إبريل") rather than weekday and ISO date."""
+        basis = self.basis
+        if platform_name:
+            basis = replace(basis, platform_name=platform_name)
+        return _reason(language=language, basis=basis, day_text=day_text)
 
 
 def _local_slot(day: date, hour: int, zone: ZoneInfo) -> datetime:
@@ -92,8 +117,7 @@ def suggest_time(
         slot = _local_slot(today + timedelta(days=DAYS_AHEAD + 1), hour, zone)
         best = (0.0, slot, hour)
     _, slot, hour = best
-    reason = _reason(
-        language=language,
+    basis = Basis(
         platform_name=platform_name,
         hour=hour,
         slot_local=slot.astimezone(zone),
@@ -102,43 +126,35 @@ def suggest_time(
         history_total=len(publish_times) if use_history else 0,
         skipped=skipped,
     )
-    return Suggestion(when=slot, reason=reason)
+    return Suggestion(when=slot, reason=_reason(language=language, basis=basis), basis=basis)
 
 
-def _reason(
-    *,
-    language: str,
-    platform_name: str,
-    hour: int,
-    slot_local: datetime,
-    timezone_name: str,
-    habit_count: int,
-    history_total: int,
-    skipped: bool,
-) -> str:
-    clock = f"{hour:02d}:00"
-    day = _WEEKDAYS[language][slot_local.weekday()]
+def _reason(*, language: str, basis: Basis, day_text: str = "") -> str:
+    language = "ar" if language == "ar" else "en"
+    clock = f"{basis.hour:02d}:00"
+    day = _WEEKDAYS[language][basis.slot_local.weekday()]
+    when = f"{day_text or f'{day} {basis.slot_local:%Y-%m-%d}'} {clock}"
+    zone = zone_time(basis.timezone_name, language)
     if language == "ar":
-        if habit_count:
-            basis = (
-                f"ينشر متجرك عادةً حوالي الساعة {clock} ({habit_count} من آخر "
-                f"{history_total} منشورًا)"
+        if basis.habit_count:
+            why = (
+                f"ينشر متجرك عادةً حوالي الساعة {clock} ({basis.habit_count} من آخر "
+                f"{basis.history_total} منشورًا)"
             )
         else:
-            basis = f"الساعة {clock} من أوقات التفاعل العالية على {platform_name}"
-        when = f"{day} {slot_local:%Y-%m-%d} {clock}"
-        text = f"{basis}. أقرب موعد مناسب: {when} بتوقيت {timezone_name}."
-        if skipped:
+            why = f"الساعة {clock} من أوقات التفاعل العالية على {basis.platform_name}"
+        text = f"{why}. أقرب موعد مناسب: {when} ب{zone}."
+        if basis.skipped:
             text += " تجنّبنا الأوقات التي لديك فيها منشور مجدول."
         return text
-    if habit_count:
-        basis = (
-            f"Your store usually publishes around {clock} ({habit_count} of its last "
-            f"{history_total} posts)"
+    if basis.habit_count:
+        why = (
+            f"Your store usually publishes around {clock} ({basis.habit_count} of its last "
+            f"{basis.history_total} posts)"
         )
     else:
-        basis = f"{clock} is one of the busiest hours on {platform_name}"
-    text = f"{basis}. Next good slot: {day} {slot_local:%Y-%m-%d} {clock} {timezone_name} time."
-    if skipped:
+        why = f"{clock} is one of the busiest hours on {basis.platform_name}"
+    text = f"{why}. Next good slot: {when} {zone}."
+    if basis.skipped:
         text += " Slots where you already have a post scheduled were skipped."
     return text

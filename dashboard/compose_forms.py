@@ -31,16 +31,22 @@ FORMATS: dict[str, list[tuple[str, Any]]] = {
 PLATFORM_ORDER = [p for p, _label in Platform.choices]
 
 
+# The word before a URL that says what it is, in either language the dashboard speaks (the
+# Arabic help text tells merchants to write فيديو:).
+MEDIA_KINDS = {"image": "image", "video": "video", "صورة": "image", "فيديو": "video"}
+
+
 def media_items(raw: str) -> list[MediaItem]:
-    """One URL a line; ``video:`` before a URL, or a video file's suffix, makes it a video."""
+    """One URL a line; ``video:`` (or ``فيديو:``) before a URL, or a video file's suffix,
+    makes it a video."""
     items = []
     for line in raw.splitlines():
         line = line.strip()
         if not line:
             continue
         kind, _sep, rest = line.partition(":")
-        if kind in ("image", "video") and not rest.startswith("//"):
-            items.append(MediaItem(type=kind, url=rest.strip()))
+        if kind.strip() in MEDIA_KINDS and not rest.startswith("//"):
+            items.append(MediaItem(type=MEDIA_KINDS[kind.strip()], url=rest.strip()))
             continue
         path = line.split("?", 1)[0].lower()
         items.append(
@@ -133,8 +139,11 @@ class ComposeForm(forms.Form):
         when = data.get("schedule_at")
         if not when:
             return gettext("Schedule")
-        return gettext("Schedule for %(when)s") % {
-            "when": formats.date_format(when, "D j M, P"),
+        # The day and the time apart, so each language joins them with its own comma and
+        # shows the time in its own format (Arabic: 8:00 م).
+        return gettext("Schedule for %(day)s, %(time)s") % {
+            "day": formats.date_format(when, "D j M"),
+            "time": formats.time_format(when),
         }
 
     def chosen(self) -> list[str]:

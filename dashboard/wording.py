@@ -23,12 +23,25 @@ from publishing.platforms.threads import MAX_LINKS as THREADS_MAX_LINKS
 
 @dataclass(frozen=True)
 class Problem:
-    """A rule violation as the merchant reads it: ``text`` in the page's language, or, for a
-    code the dashboard does not know, ``original`` (the platform module's English)."""
+    """A rule violation as the merchant reads it: ``text`` in the page's language, and
+    ``original`` (the platform module's English, quoted beside it) for a code the dashboard
+    does not know or whose details only the English has."""
 
     code: str
     text: str = ""
     original: str = ""
+
+
+# What the media probe measures in a video (publishing/platforms/video_rules.py).
+_VIDEO_CODES = (
+    "video_duration",
+    "video_too_large",
+    "video_dimensions",
+    "video_aspect_ratio",
+    "video_container",
+    "video_codec",
+    "audio_codec",
+)
 
 
 def _media_count(platform: str) -> str:
@@ -112,6 +125,11 @@ def _sentence(platform: str, code: str, content: Content, counters: dict[str, An
         return _("YouTube titles and descriptions may not contain < or >.")
     if code == "unsupported_media":
         return _("%(platform)s takes images and videos only.") % {"platform": name}
+    if code in _VIDEO_CODES:
+        return _(
+            "The video does not meet %(platform)s's rules for its length, size, dimensions or "
+            "format."
+        ) % {"platform": name}
     if code in ("unknown_format", "unknown_option", "invalid_option", "option_not_for_format"):
         return _("This format or option is not one %(platform)s takes.") % {"platform": name}
     return ""
@@ -123,7 +141,10 @@ def rule_problem(
     """The merchant's sentence for one violation; ``counters`` maps a counted thing ("text",
     "title", "description") to (used, limit) as the preview counted it."""
     text = _sentence(platform, code, content, counters)
-    return Problem(code=code, text=text, original="" if text else message)
+    # A video's measurements (its length, its size) are only in the probe's English words:
+    # they stay beside our sentence, quoted.
+    keep = not text or code in _VIDEO_CODES
+    return Problem(code=code, text=text, original=message if keep else "")
 
 
 def api_error_sentence(code: str) -> str:
@@ -161,3 +182,44 @@ def field_problem(field: str, code: str, message: str) -> Problem:
     if sentence is not None:
         return Problem(code=code, text=sentence())
     return Problem(code=code, original=f"{field}: {message}")
+
+
+def connect_error_sentence(code: str, platform: str) -> str:
+    """Why connecting an account failed, by the connect flow's error code (the one it puts
+    in the store's redirect, or a ConnectError's); a general sentence for any other code,
+    such as an OAuth error the platform sent."""
+    name = PLATFORM_LABELS.get(platform, platform)
+    again = _("%(platform)s could not be connected: start connecting it again.")
+    sentences = {
+        "invalid_state": again,
+        "state_used": again,
+        "state_expired": _(
+            "Connecting %(platform)s took too long and expired: start connecting it again."
+        ),
+        "choice_used": again,
+        "choice_expired": _(
+            "Connecting %(platform)s took too long and expired: start connecting it again."
+        ),
+        "invalid_choice": _("Choose one of the accounts offered to connect %(platform)s."),
+        "browser_mismatch": _(
+            "Connecting %(platform)s must be finished in the browser that started it."
+        ),
+        "no_publishable_account": _(
+            "No %(platform)s account that can publish was shared: allow access to one and "
+            "connect again."
+        ),
+        "no_channel": _("This Google account has no YouTube channel to publish to."),
+        "identity_not_found": _("%(platform)s did not say which account was connected: try again."),
+        "platform_not_configured": _(
+            "Connecting %(platform)s is not set up on this service yet: contact support."
+        ),
+        "platform_not_supported": _(
+            "Connecting %(platform)s is not set up on this service yet: contact support."
+        ),
+        "forbidden": _("Only the store's owners can connect accounts."),
+    }
+    sentence = sentences.get(
+        code,
+        _("%(platform)s could not be connected. Try again; if it keeps failing, contact support."),
+    )
+    return sentence % {"platform": name}

@@ -392,6 +392,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("ar", "العربية"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Arabic date formats Django's locale lacks (mollkom_social/formats/ar/formats.py).
+FORMAT_MODULE_PATH = ["mollkom_social.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 LOGIN_URL = "login"

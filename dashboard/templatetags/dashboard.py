@@ -94,6 +94,39 @@ PLAIN_ERRORS = {
     "reconcile_failed": _(
         "We could not confirm the post with the platform; support will check it."
     ),
+    "media_processing": _MEDIA_REFUSED,
+    "media_size_unknown": _(
+        "The media's host does not say how large the file is, which the platform needs: "
+        "host it elsewhere or upload it."
+    ),
+    "rejected": _("The platform refused the post."),
+    "platform_error": _("The platform refused the post."),
+    "not_supported": _("The platform does not offer this for this account."),
+    "not_found_on_platform": _(
+        "The platform has no such post: it was not published. Retry to send it."
+    ),
+    "processing": _("The platform is still processing the post; we will check again."),
+    "upload_restarted": _("The upload was interrupted; it starts over on the next try."),
+    "lookup_incomplete": _("We are still checking with the platform whether the post went out."),
+    "internal": _("An error on our side interrupted publishing; we will try again."),
+    # Broken rules found before any call (a video probed by the worker, content checked
+    # again at publish time): the composer words each one; here, what to do about it.
+    **dict.fromkeys(
+        (
+            "video_duration",
+            "video_too_large",
+            "video_dimensions",
+            "video_aspect_ratio",
+            "video_container",
+            "video_codec",
+            "audio_codec",
+        ),
+        _("The video does not meet the platform's rules for length, size or format."),
+    ),
+    **dict.fromkeys(
+        ("media_count", "text_required", "empty", "text_too_long", "title_too_long"),
+        _("The post does not meet the platform's rules: correct it and publish it again."),
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from dashboard.access import StoreAccess, store_page
 from dashboard.confirm import confirm_page, confirmed
 from dashboard.prerequisites import platform_prerequisites
 from dashboard.templatetags.dashboard import PLATFORM_LABELS
+from dashboard.wording import connect_error_sentence
 
 OWNER = Membership.Role.OWNER
 
@@ -57,11 +58,8 @@ def _outcome(request: HttpRequest) -> None:
         if request.GET.get("error") == "access_denied":
             messages.info(request, _("Connecting %(platform)s was cancelled.") % {"platform": name})
         else:
-            messages.error(
-                request,
-                _("%(platform)s could not be connected (%(error)s).")
-                % {"platform": name, "error": request.GET.get("error", "")},
-            )
+            # By the flow's code: the code itself is no sentence, nor in the page's language.
+            messages.error(request, connect_error_sentence(request.GET.get("error", ""), platform))
 
 
 @store_page()
@@ -89,7 +87,7 @@ def account_connect(request: HttpRequest, access: StoreAccess, platform: str) ->
             browser_key=browser_key(request.session),
         )
     except ConnectError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, connect_error_sentence(exc.code, platform))
         return redirect("dashboard:accounts", store_id=access.store.pk)
     return redirect(started.auth_url)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,7 @@ from dashboard.compose_forms import ComposeForm, GenerateForm
 from dashboard.post_forms import compose_start
 from dashboard.preview import PlatformPreview, platform_preview
 from dashboard.preview_sources import linked_product_title, preview_handles
+from dashboard.templatetags.dashboard import platform_label
 from dashboard.views.media import attached_initial
 from dashboard.wording import Problem, api_error_sentence, field_problem, rule_problem
 from mollkom_social.api.errors import ApiError
@@ -197,9 +200,16 @@ def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
         else:
             post = outcome.posts[0]
             hashtags = " ".join(post.hashtags)
+            suggestion = outcome.suggestion
             context.update(
                 text=f"{post.text}\n\n{hashtags}".strip() if hashtags else post.text,
-                suggestion=outcome.suggestion,
+                suggestion=suggestion,
+                # In the merchant's language, whatever language the post is written in.
+                suggestion_reason=suggestion.reason_in(
+                    get_language(),
+                    platform_name=platform_label(data["platform"]),
+                    day_text=formats.date_format(suggestion.basis.slot_local, "l j F"),
+                ),
             )
         context["credits"] = credit_balance(store=access.store)
     response = render(request, "dashboard/compose/_generated.html", context)

@@ -96,7 +96,9 @@ REFUSALS = {
 
 
 def refused(request: HttpRequest, exc: ApiError) -> None:
-    messages.error(request, str(REFUSALS.get(exc.error_code, exc.message)))
+    # A code without a sentence gets a general one: exc.message is the API's English.
+    refusal = REFUSALS.get(exc.error_code, gettext_lazy("This cannot be done with this post now."))
+    messages.error(request, str(refusal))
 
 
 @require_POST

@@ -60,7 +60,7 @@ def test_valid_answer_sends_the_documented_request_and_answers_in_the_contract_s
             "suggested_time": "2026-04-12T19:00:00Z",
             "suggested_time_reason": (
                 "الساعة 22:00 من أوقات التفاعل العالية على X (Twitter). "
-                "أقرب موعد مناسب: الأحد 2026-04-12 22:00 بتوقيت Asia/Riyadh."
+                "أقرب موعد مناسب: الأحد 2026-04-12 22:00 بتوقيت الرياض."
             ),
         },
         "ai_credits_used": 1,

@@ -35,7 +35,7 @@ def test_without_history_the_platforms_peak_hour_in_the_stores_timezone() -> Non
     assert suggestion.when == datetime(2026, 4, 13, 18, 0, tzinfo=UTC)  # type: ignore[attr-defined]
     assert suggestion.reason == (  # type: ignore[attr-defined]
         "21:00 is one of the busiest hours on Instagram. "
-        "Next good slot: Monday 2026-04-13 21:00 Asia/Riyadh time."
+        "Next good slot: Monday 2026-04-13 21:00 Riyadh time."
     )
     # The same local hour in another time zone is another instant (Cairo: UTC+2 in April).
     cairo = _suggest(timezone_name="Africa/Cairo")
@@ -102,6 +102,19 @@ def test_endpoint_uses_the_stores_history_and_schedule(
     assert content["suggested_time"] == "2026-04-15T06:00:00Z"
     assert content["suggested_time_reason"] == (
         "Your store usually publishes around 10:00 (4 of its last 4 posts). "
-        "Next good slot: Wednesday 2026-04-15 10:00 Asia/Dubai time. "
+        "Next good slot: Wednesday 2026-04-15 10:00 Dubai time. "
         "Slots where you already have a post scheduled were skipped."
     )
+
+
+def test_the_reason_names_the_zone_as_people_say_it_in_either_language() -> None:
+    suggestion = _suggest(timezone_name="Africa/Cairo", scheduled_times=[])
+    assert suggestion.reason_in("ar", platform_name="إنستغرام") == (  # type: ignore[attr-defined]
+        "الساعة 21:00 من أوقات التفاعل العالية على إنستغرام. "
+        "أقرب موعد مناسب: الاثنين 2026-04-13 21:00 بتوقيت القاهرة."
+    )
+    assert suggestion.reason_in("en").endswith("21:00 Cairo time.")  # type: ignore[attr-defined]
+    # A zone without a name of its own: its city in English, the store's time in Arabic.
+    far = _suggest(timezone_name="America/New_York")
+    assert far.reason.endswith("New York time.")  # type: ignore[attr-defined]
+    assert far.reason_in("ar").endswith("بتوقيت متجرك.")  # type: ignore[attr-defined]

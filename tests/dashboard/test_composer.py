@@ -136,12 +136,15 @@ def test_generate_fills_the_text_and_suggests_a_time(editor: Client, store: Stor
 
 def test_media_lines_become_images_and_videos() -> None:
     items = media_items(
-        "https://cdn.example/a.jpg\n\nhttps://cdn.example/b.MP4?x=1\nvideo:https://cdn.example/c"
+        "https://cdn.example/a.jpg\n\nhttps://cdn.example/b.MP4?x=1\nvideo:https://cdn.example/c\n"
+        "فيديو: https://cdn.example/d\nصورة:https://cdn.example/e.mp4"
     )
     assert [(m.type, m.url) for m in items] == [
         ("image", "https://cdn.example/a.jpg"),
         ("video", "https://cdn.example/b.MP4?x=1"),
         ("video", "https://cdn.example/c"),
+        ("video", "https://cdn.example/d"),
+        ("image", "https://cdn.example/e.mp4"),
     ]
 
 
