@@ -61,6 +61,8 @@ ALLOWED = {
 # What this test's store owns, and so may show as it was written: its members' user names,
 # its accounts' handles, its product's currency code (which the AI writes into the post).
 STORE_WORDS = {"huda", "salma", "reem", "shop_yasmin", "yasmin_store", "SAR"}
+# A preview's avatar is the account's initial when the platform gives no picture.
+STORE_INITIALS = {word[0].upper() for word in STORE_WORDS}
 
 NOW = datetime(2026, 4, 13, 9, 0, tzinfo=UTC)  # a Monday: 12:00 in Riyadh
 LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][0-9A-Za-z_\u00C0-\u024F'\u2019-]*")
@@ -120,7 +122,7 @@ def latin_words(html: str) -> list[str]:
         cleaned = NOT_WORDS.sub(" ", piece)
         for match in LATIN_WORD.finditer(cleaned):
             word = match.group().strip("'\u2019-")
-            if word in ALLOWED or word in STORE_WORDS:
+            if word in ALLOWED or word in STORE_WORDS or word in STORE_INITIALS:
                 continue
             start, end = max(match.start() - 40, 0), match.end() + 40
             found.append(f"{word!r} in …{cleaned[start:end]}…")
@@ -312,7 +314,8 @@ def _action(
         if data is None:
             response = shop.owner.get(url, follow=True)
         else:
-            response = shop.owner.post(url, data, follow=True)
+            # Destructive actions ask first; the answer "yes" comes with the form.
+            response = shop.owner.post(url, {**data, "confirmed": "yes"}, follow=True)
         assert response.status_code == 200, (url, response.status_code)
         html = response.content.decode()
         assert not message or 'class="messages"' in html, "the action left no message"

@@ -113,12 +113,17 @@ def test_the_x_ring_turns_amber_near_the_limit_and_red_past_it(
     assert 'class="x-ring" data-state="near"' in near
     assert 'class="x-ring-left" aria-hidden="true" dir="ltr">10<' in near
     assert "X counter: 270 of 280, 10 left, near the limit." in near
-    assert 'class="counter" data-counter="text" dir="ltr">270 / 280<' in near
+    assert (
+        'class="counter" data-counter="text" dir="ltr"><span aria-hidden="true">270 / 280<' in near
+    )
     over = _previews(editor, store, text=_words(281), platforms=["x"])["x"]
     assert 'class="x-ring" data-state="over"' in over
     assert 'class="x-ring-left" aria-hidden="true" dir="ltr">-1<' in over
     assert "X counter: 281 of 280, 1 over the limit." in over
-    assert 'class="counter over" data-counter="text" dir="ltr">281 / 280<' in over
+    assert (
+        'class="counter over" data-counter="text" dir="ltr"><span aria-hidden="true">281 / 280<'
+        in over
+    )
     # The ring is drawn full past the limit, and in proportion below it.
     assert 'stroke-dashoffset="0.0"' in over
     assert 'stroke-dashoffset="2.02"' in near
@@ -191,8 +196,8 @@ def test_a_tiktok_photo_post_has_a_title_and_a_description(editor: Client, store
         editor, store, text="Summer dress\nLight cotton.", media_urls=IMAGE, platforms=["tiktok"]
     )["tiktok"]
     assert '<p class="preview-title">Summer dress</p>' in card
-    assert 'data-counter="title" dir="ltr">12 / 90<' in card
-    assert 'data-counter="text" dir="ltr">26 / 4000<' in card
+    assert 'data-counter="title" dir="ltr"><span aria-hidden="true">12 / 90<' in card
+    assert 'data-counter="text" dir="ltr"><span aria-hidden="true">26 / 4000<' in card
     assert '<figure class="frame frame-portrait" data-media="image">' in card
 
 

@@ -83,7 +83,9 @@ def test_the_menu_button_controls_the_menu_and_starts_hidden(owner: Client, stor
 
 def test_flash_messages_are_announced(owner: Client, store: Store) -> None:
     key, _raw = ApiKeyFactory.create_with_raw(store=store)
-    page = owner.post(f"/stores/{store.pk}/keys/{key.pk}/revoke", follow=True).content.decode()
+    page = owner.post(
+        f"/stores/{store.pk}/keys/{key.pk}/revoke", {"confirmed": "yes"}, follow=True
+    ).content.decode()
     assert re.search(
         r'<div class="messages" role="status">\s*<ul>\s*<li class="success">The key was revoked.',
         page,
