@@ -10,6 +10,7 @@ cannot disagree with what publishing sends.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ FOLD_CHARS, FOLD_LINES = 125, 2
 # X's ring turns amber with 20 characters left, and red past the limit.
 RING_WARN_LEFT = 20
 RING_RADIUS = 9.0
-RING_CIRCUMFERENCE = round(2 * 3.141592653589793 * RING_RADIUS, 2)
+RING_CIRCUMFERENCE = round(2 * math.pi * RING_RADIUS, 2)
 AVATAR_TONES = 6  # app.css has one colour per tone
 AT_HANDLES = ("x", "tiktok", "youtube")
 

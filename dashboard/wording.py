@@ -19,6 +19,7 @@ from publishing.platforms import x as x_platform
 from publishing.platforms.base import Content
 from publishing.platforms.threads import MAX_CAROUSEL_ITEMS as THREADS_MAX_MEDIA
 from publishing.platforms.threads import MAX_LINKS as THREADS_MAX_LINKS
+from publishing.platforms.video_rules import VIDEO_CODES
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,6 @@ class Problem:
     code: str
     text: str = ""
     original: str = ""
-
-
-# What the media probe measures in a video (publishing/platforms/video_rules.py).
-_VIDEO_CODES = (
-    "video_duration",
-    "video_too_large",
-    "video_dimensions",
-    "video_aspect_ratio",
-    "video_container",
-    "video_codec",
-    "audio_codec",
-)
 
 
 def _media_count(platform: str) -> str:
@@ -125,7 +114,7 @@ def _sentence(platform: str, code: str, content: Content, counters: dict[str, An
         return _("YouTube titles and descriptions may not contain < or >.")
     if code == "unsupported_media":
         return _("%(platform)s takes images and videos only.") % {"platform": name}
-    if code in _VIDEO_CODES:
+    if code in VIDEO_CODES:
         return _(
             "The video does not meet %(platform)s's rules for its length, size, dimensions or "
             "format."
@@ -143,7 +132,7 @@ def rule_problem(
     text = _sentence(platform, code, content, counters)
     # A video's measurements (its length, its size) are only in the probe's English words:
     # they stay beside our sentence, quoted.
-    keep = not text or code in _VIDEO_CODES
+    keep = not text or code in VIDEO_CODES
     return Problem(code=code, text=text, original=message if keep else "")
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from publishing.platforms.video_rules import VIDEO_CODES
+
 register = template.Library()
 
 STATUS_LABELS = {
@@ -112,15 +114,7 @@ PLAIN_ERRORS = {
     # Broken rules found before any call (a video probed by the worker, content checked
     # again at publish time): the composer words each one; here, what to do about it.
     **dict.fromkeys(
-        (
-            "video_duration",
-            "video_too_large",
-            "video_dimensions",
-            "video_aspect_ratio",
-            "video_container",
-            "video_codec",
-            "audio_codec",
-        ),
+        VIDEO_CODES,
         _("The video does not meet the platform's rules for length, size or format."),
     ),
     **dict.fromkeys(

@@ -36,7 +36,7 @@ from publishing.services.posts import platform_content
 from publishing.services.publish import publish
 
 
-def _platforms(access: StoreAccess) -> list[str]:
+def publishable_platforms(access: StoreAccess) -> list[str]:
     """The platforms the store can publish to: connected and served."""
     connected = SocialAccount.objects.filter(
         store=access.store, status=SocialAccount.Status.CONNECTED
@@ -44,7 +44,7 @@ def _platforms(access: StoreAccess) -> list[str]:
     return [p for p in connected if p in available_platforms()]
 
 
-def _page(
+def compose_page(
     request: HttpRequest,
     access: StoreAccess,
     form: ComposeForm,
@@ -74,7 +74,7 @@ def _field_problems(errors: Any, field: str = "") -> list[Problem]:
     return [field_problem(field, getattr(errors, "code", ""), str(errors))]
 
 
-def _platform_problems(
+def platform_problems(
     form: ComposeForm, access: StoreAccess, details: dict[str, Any]
 ) -> list[tuple[str, Problem]]:
     """The API's per-platform rule violations, each in the merchant's words by its code."""
@@ -117,24 +117,24 @@ def _previews(form: ComposeForm, access: StoreAccess) -> list[PlatformPreview]:
 
 @store_page(Membership.Role.EDITOR)
 def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
-    platforms = _platforms(access)
+    platforms = publishable_platforms(access)
     if request.method != "POST":
         # ?from=<post> duplicates a post, ?date=<day> schedules for a calendar day, ?media=<id>
         # attaches library files: all only fill the form, nothing is created until it is sent.
         start = compose_start(store=access.store, query=request.GET)
         initial = {**start.initial, **attached_initial(access.store, request.GET.getlist("media"))}
         form = ComposeForm(initial=initial, platforms=platforms)
-        return _page(request, access, form, copying=start.copying)
+        return compose_page(request, access, form, copying=start.copying)
     form = ComposeForm(request.POST, platforms=platforms)
     if not form.is_valid():
-        return _page(request, access, form, status=400)
+        return compose_page(request, access, form, status=400)
     if not form.chosen():
         form.add_error("platforms", _("Choose at least one platform."))
-        return _page(request, access, form, status=400)
+        return compose_page(request, access, form, status=400)
     body = form.request_body(str(access.store.pk))
     serializer = PublishInputSerializer(data=body)
     if not serializer.is_valid():
-        return _page(
+        return compose_page(
             request,
             access,
             form,
@@ -151,13 +151,13 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
         )
     except ApiError as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
-        return _page(
+        return compose_page(
             request,
             access,
             form,
             api_message=api_error_sentence(exc.error_code),
             api_original=exc.message,
-            platform_errors=_platform_problems(form, access, details),
+            platform_errors=platform_problems(form, access, details),
             status=400,
         )
     return redirect("dashboard:post", store_id=access.store.pk, post_id=outcome.body["post_id"])
@@ -167,7 +167,7 @@ def compose(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 @store_page(Membership.Role.EDITOR)
 def compose_preview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     """Every chosen platform's preview, counter and rule violations, as the merchant types."""
-    form = ComposeForm(request.POST, platforms=_platforms(access))
+    form = ComposeForm(request.POST, platforms=publishable_platforms(access))
     return render(
         request,
         "dashboard/compose/_previews.html",
@@ -179,7 +179,9 @@ def compose_preview(request: HttpRequest, access: StoreAccess) -> HttpResponse:
 @store_page(Membership.Role.EDITOR)
 def compose_generate(request: HttpRequest, access: StoreAccess) -> HttpResponse:
     """Write the text with AI from a product; the answer fills the composer's text."""
-    form = GenerateForm(request.POST, store=access.store, platforms=_platforms(access), prefix="ai")
+    form = GenerateForm(
+        request.POST, store=access.store, platforms=publishable_platforms(access), prefix="ai"
+    )
     context: dict[str, Any] = {"generate": form}
     if form.is_valid():
         data = form.cleaned_data

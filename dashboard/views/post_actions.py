@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -32,30 +31,21 @@ from dashboard.services.posts import (
     post_move_to_day,
 )
 from dashboard.templatetags.dashboard import PLATFORM_LABELS
-from dashboard.views.compose import _page as compose_page
-from dashboard.views.compose import _platform_problems as platform_problems
-from dashboard.views.compose import _platforms as publishable_platforms
-from dashboard.views.posts import REFUSALS, refused
+from dashboard.views.compose import compose_page, platform_problems, publishable_platforms
+from dashboard.views.posts import REFUSALS, refused, store_post
 from dashboard.wording import api_error_sentence, field_problem
 from mollkom_social.api.errors import ApiError
-from publishing.models import Post
+from publishing.media.addresses import media_schemes
 from publishing.services.lifecycle import PostChanges, UnpublishResult, post_unpublish
 
 EDITOR = Membership.Role.EDITOR
-
-
-def _post(access: StoreAccess, post_id: Any) -> Post:
-    post = Post.objects.filter(store=access.store, pk=post_id).first()
-    if post is None:
-        raise Http404("No such post.")
-    return post
 
 
 def _content_problems(form: ComposeForm) -> list[tuple[str, str]]:
     """The API's checks on addresses, which its serializer makes before the service: media
     absolute (https unless plain http is allowed), the link http(s)."""
     content = form.content()
-    schemes = ("https://", "http://") if settings.MEDIA_ALLOW_HTTP else ("https://",)
+    schemes = tuple(f"{scheme}://" for scheme in media_schemes())
     problems = []
     if not all(m.url.lower().startswith(schemes) for m in content.media):
         problems.append(
@@ -70,7 +60,7 @@ def _content_problems(form: ComposeForm) -> list[tuple[str, str]]:
 def post_edit_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     """The composer, filled with a scheduled post; saving goes through the API's PATCH
     service, which refuses (and changes nothing) once any platform has started."""
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     back = redirect("dashboard:post", store_id=access.store.pk, post_id=post.pk)
     if not is_editable(post):
         messages.error(request, str(REFUSALS["not_editable"]))
@@ -140,7 +130,7 @@ def _unpublished_message(request: HttpRequest, result: UnpublishResult) -> None:
 @store_page(EDITOR)
 def post_unpublish_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     """Delete a live post from every platform it is on, each platform answered on its own."""
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     if not confirmed(request):
         return confirm_page(
             request,
@@ -167,7 +157,7 @@ def post_unpublish_view(request: HttpRequest, access: StoreAccess, post_id: Any)
 def post_move_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     """The calendar's drop: the post to another day at the same time, answered as JSON for
     dashboard/calendar.js (which puts the post back and shows the message on a refusal)."""
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     try:
         day = date.fromisoformat(request.POST.get("day", ""))
     except ValueError:

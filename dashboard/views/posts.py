@@ -28,7 +28,8 @@ from publishing.status import ACTIVE
 PAGE_SIZE = 25
 
 
-def _post(access: StoreAccess, post_id: Any) -> Post:
+def store_post(access: StoreAccess, post_id: Any) -> Post:
+    """The store's post, or 404: another store's post is as unknown as a missing one."""
     post = Post.objects.filter(store=access.store, pk=post_id).first()
     if post is None:
         raise Http404("No such post.")
@@ -65,7 +66,7 @@ def _status_context(post: Post) -> dict[str, Any]:
 
 @store_page()
 def post_detail(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     context = {
         **_status_context(post),
         "editable": is_editable(post),
@@ -77,7 +78,7 @@ def post_detail(request: HttpRequest, access: StoreAccess, post_id: Any) -> Http
 @store_page()
 def post_status(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
     """The per-platform status block alone, which the post's page polls while it changes."""
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     return render(request, "dashboard/posts/_status.html", _status_context(post))
 
 
@@ -104,7 +105,7 @@ def refused(request: HttpRequest, exc: ApiError) -> None:
 @require_POST
 @store_page(Membership.Role.EDITOR)
 def post_retry_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     platform = request.POST.get("platform") or None
     try:
         post_retry(store=access.store, post_id=post.pk, platforms=[platform] if platform else None)
@@ -118,7 +119,7 @@ def post_retry_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> 
 @require_POST
 @store_page(Membership.Role.EDITOR)
 def post_cancel_view(request: HttpRequest, access: StoreAccess, post_id: Any) -> HttpResponse:
-    post = _post(access, post_id)
+    post = store_post(access, post_id)
     if not confirmed(request):
         return confirm_page(
             request,

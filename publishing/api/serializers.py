@@ -20,6 +20,7 @@ from mollkom_social.api.fields import (
     StrictUUIDField,
 )
 from publishing.api.options import OptionsField
+from publishing.media.addresses import media_schemes
 
 
 class StrictSerializer(NoUnknownFieldsMixin, serializers.Serializer[Any]):
@@ -36,7 +37,7 @@ class MediaInputSerializer(StrictSerializer):
 
     def validate_url(self, value: str) -> str:
         scheme = value.split(":", 1)[0].lower() if ":" in value else ""
-        allowed = {"https", "http"} if settings.MEDIA_ALLOW_HTTP else {"https"}
+        allowed = media_schemes()
         if scheme not in allowed or "://" not in value:
             raise serializers.ValidationError(
                 f"Must be an absolute {' or '.join(sorted(allowed))} URL."

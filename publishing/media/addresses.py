@@ -62,6 +62,12 @@ class PinnedTarget:
     address: str
 
 
+def media_schemes() -> set[str]:
+    """The schemes a media URL may use: https, and plain http only where settings allow it
+    (the embedded default and the sandbox)."""
+    return {"https", "http"} if settings.MEDIA_ALLOW_HTTP else {"https"}
+
+
 def check_url(url: str) -> PinnedTarget:
     """Resolve ``url``'s host once and check every address it answers.
 
@@ -69,7 +75,7 @@ def check_url(url: str) -> PinnedTarget:
     otherwise return the address to connect to.
     """
     parts = urlsplit(url)
-    allowed_schemes = {"https", "http"} if settings.MEDIA_ALLOW_HTTP else {"https"}
+    allowed_schemes = media_schemes()
     if parts.scheme not in allowed_schemes:
         raise MediaFetchError(f"Media URLs must use {' or '.join(sorted(allowed_schemes))}.")
     if not parts.hostname:

@@ -16,6 +16,17 @@ from publishing.platforms.base import RuleViolation
 MB = 1024 * 1024
 GB = 1024 * MB
 
+# Every code a video check answers, for those who word them (the dashboard).
+VIDEO_CODES = (
+    "video_duration",
+    "video_too_large",
+    "video_dimensions",
+    "video_aspect_ratio",
+    "video_container",
+    "video_codec",
+    "audio_codec",
+)
+
 _NAMES = {
     "h264": "H.264",
     "hevc": "HEVC",
